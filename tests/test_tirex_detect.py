@@ -1,0 +1,57 @@
+"detect_regimes: streaming equals batch on every S&P 500 bar; `sage-nb regimes` output and errors."
+import logging
+import pandas as pd
+import pytest
+from conftest import run_cli
+from sage_nb.data import load_bars
+from sage_nb.tirex.detect import COLUMNS, DEFAULT_HORIZON, RegimeDetector, detect_regimes, signals_frame
+from sage_nb.tirex.engine import TiRexEngine
+
+logging.getLogger("sage_nb.fallback").setLevel(logging.ERROR)
+
+
+def test_streaming_equals_batch_every_sp500_bar():
+    bars = load_bars("sample:sp500")
+    batch = detect_regimes(bars, engine=TiRexEngine("tirex-mini", horizon=DEFAULT_HORIZON, cache_size=0))
+    det = RegimeDetector(engine=TiRexEngine("tirex-mini", horizon=DEFAULT_HORIZON, cache_size=0))
+    streamed = signals_frame([det.update(ts, c) for ts, c in bars["close"].items()])
+    pd.testing.assert_frame_equal(streamed, batch, check_exact=True)
+
+
+def test_every_k_streaming_equals_batch():
+    bars = load_bars("sample:sp500").iloc[:900]
+    batch = detect_regimes(bars, engine=TiRexEngine("tirex-mini", horizon=DEFAULT_HORIZON, cache_size=0), every=5)
+    det = RegimeDetector(engine=TiRexEngine("tirex-mini", horizon=DEFAULT_HORIZON, cache_size=0), every=5)
+    streamed = signals_frame([det.update(ts, c) for ts, c in bars["close"].items()])
+    pd.testing.assert_frame_equal(streamed, batch, check_exact=True)
+
+
+def test_cli_regimes_writes_table(tmp_path):
+    out = tmp_path / "regimes.csv"
+    r = run_cli("regimes", "--data", "sample:synthetic?n=600&seed=3", "--out", out, "--quiet")
+    assert r.returncode == 0, r.stderr
+    df = pd.read_csv(out)
+    assert list(df.columns) == COLUMNS and len(df) == 600
+    line = r.stdout.strip().splitlines()[-1]
+    for word in ("600 bars", "regime changes", "switches/year", "fallback share", "bars/s"):
+        assert word in line, line
+
+
+@pytest.mark.parametrize("args,msg", [
+    (["--context", "5000"], "tirex.context"),
+    (["--model", "/no/such/model.ckpt"], "not found"),
+    (["--every", "0"], "--every"),
+])
+def test_cli_regimes_bad_arguments(tmp_path, args, msg):
+    out = tmp_path / "r.csv"
+    r = run_cli("regimes", "--data", "sample:synthetic?n=300", "--out", out, "--quiet", *args)
+    assert r.returncode == 2, (r.stdout, r.stderr)
+    assert msg in r.stderr and "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) == 1
+    assert not out.exists() and list(tmp_path.iterdir()) == []
+
+
+def test_cli_regimes_bad_data(tmp_path):
+    f = tmp_path / "bars.csv"
+    f.write_text("timestamp,open,high,low,close\n2024-01-01,1,2,0.5,1.5\n2024-01-02,1,2,0.5,nan\n")
+    r = run_cli("regimes", "--data", f, "--out", tmp_path / "r.csv", "--quiet")
+    assert r.returncode == 2 and "row 2" in r.stderr and not (tmp_path / "r.csv").exists()
