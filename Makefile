@@ -24,7 +24,7 @@ $(STAMP): pyproject.toml
 setup: $(STAMP)
 
 demo: setup
-	$(BIN)/sage-nb data check sample:sp500
+	$(BIN)/sage-nb backtest --data sample:sp500 --out runs/demo
 
 # Headless Chromium for the docs-site browser test (Debian packages; needs root, as on CI).
 browser:
