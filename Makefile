@@ -9,7 +9,6 @@ STAMP := $(VENV)/.installed-stamp
 TORCH_SPEC ?= torch==2.13.0
 NB_WORKERS ?= 2
 export OMP_NUM_THREADS ?= 1
-export MPLBACKEND ?= Agg
 export PYTHONHASHSEED ?= 0
 
 .PHONY: setup demo test test-slow test-nbs test-py check-sync lab docs browser clean
@@ -45,7 +44,7 @@ check-sync: setup
 	echo "notebooks clean and library in sync"
 
 test-nbs: setup
-	$(BIN)/nbdev-test --n-workers $(NB_WORKERS) --timing --skip-file-re '^[_.]'
+	$(BIN)/python tools/test_nbs.py -n $(NB_WORKERS)
 
 test-py: setup browser
 	$(BIN)/python -m pytest -q tests/
@@ -53,7 +52,7 @@ test-py: setup browser
 test: setup browser check-sync test-nbs test-py
 
 test-slow: setup browser check-sync
-	$(BIN)/nbdev-test --n-workers 1 --timing --flags slow
+	$(BIN)/python tools/test_nbs.py -n 1 --flags slow
 	$(BIN)/python -m pytest -q -m slow tests/ -o addopts=""
 
 lab: setup

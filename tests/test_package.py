@@ -13,7 +13,7 @@ def test_wheel_content(root, tmp_path):
     modules = {p.relative_to(root).as_posix() for p in (root / "sage_nb").rglob("*.py") if "__pycache__" not in p.parts}
     assert modules, "no modules found"
     assert modules <= names, f"missing from wheel: {sorted(modules - names)}"
-    data = {p.relative_to(root).as_posix() for p in (root / "sage_nb").rglob("*") if p.suffix in (".ckpt", ".yaml", ".json", ".csv")}
+    data = {p.relative_to(root).as_posix() for p in (root / "sage_nb").rglob("*") if p.suffix in (".ckpt", ".yaml", ".json", ".csv", ".ipynb")}
     assert data <= names, f"package data missing from wheel: {sorted(data - names)}"
     assert any(n.endswith("entry_points.txt") for n in names)
     ep = next(n for n in names if n.endswith("entry_points.txt"))
