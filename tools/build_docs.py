@@ -13,7 +13,7 @@ builds a browsable static HTML site from the same processed notebooks:
 `--readme` writes README.md from `nbs/index.ipynb` (markdown cells verbatim, code cells as fenced blocks);
 `--check-readme` fails if README.md is out of date.
 """
-import argparse, html, re, shutil, sys, tempfile
+import argparse, html, json, re, shutil, subprocess, sys, tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -85,13 +85,15 @@ def build(out: Path, only: list[str] | None, execute_nbs: bool = True) -> list[P
     staged = Path(tempfile.mkdtemp(prefix="out.", dir=tmp_parent))
     try:
         nav = [(title_of(p), "index.html" if p.name == "index.ipynb" else page_name(p)) for p in nbs]
+        (work / "nav.json").write_text(json.dumps(nav))
         pages = []
         for p in nbs:
-            dst = work / p.name
-            if execute_nbs: execute(p, dst)
-            else: shutil.copy(p, dst)
             href = "index.html" if p.name == "index.ipynb" else page_name(p)
-            render(dst, staged / href, nav, href)
+            # one process per page: NautilusTrader's custom-data registry is process-global, and a notebook that defines
+            # such a type must not meet the copy another notebook's execution or doc processing already imported
+            for step in (["--exec-page", str(p), str(work)] + ([] if execute_nbs else ["--no-exec"]), ["--render-page", str(work / p.name), str(staged / href)]):
+                if subprocess.run([sys.executable, __file__, *step], cwd=ROOT).returncode != 0:
+                    raise SystemExit(f"docs: building the page for {p.name} failed")
             pages.append(out / href)
         staged.chmod(0o755)
         if out.exists(): shutil.rmtree(out)
@@ -109,7 +111,18 @@ def main(argv=None) -> int:
     ap.add_argument("--no-exec", action="store_true", help="render the notebooks as saved, without executing them")
     ap.add_argument("--readme", action="store_true", help="write README.md from nbs/index.ipynb and exit")
     ap.add_argument("--check-readme", action="store_true", help="fail if README.md differs from nbs/index.ipynb")
+    ap.add_argument("--exec-page", nargs=2, metavar=("NOTEBOOK", "WORKDIR"), help=argparse.SUPPRESS)  # internal steps,
+    ap.add_argument("--render-page", nargs=2, metavar=("NOTEBOOK", "HTML"), help=argparse.SUPPRESS)  # one process each
     a = ap.parse_args(argv)
+    if a.exec_page:
+        src, work = Path(a.exec_page[0]), Path(a.exec_page[1])
+        if a.no_exec: shutil.copy(src, work / src.name)
+        else: execute(src, work / src.name)
+        return 0
+    if a.render_page:
+        nb, html_out = Path(a.render_page[0]), Path(a.render_page[1])
+        render(nb, html_out, [tuple(x) for x in json.loads((nb.parent / "nav.json").read_text())], html_out.name)
+        return 0
     if a.readme or a.check_readme:
         text = readme_text(ROOT / "nbs" / "index.ipynb")
         if a.check_readme:
