@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 
 # run the real `sage_nb.cli.main`, registering only the rde subcommand (other components may be mid-build)
-_MAIN = "import sys, sage_nb.cli as c; c.SUBCOMMANDS = {'rde': 'sage_nb.rde.cli'}; sys.exit(c.main(sys.argv[1:]))"
+_MAIN = "import sys, sage_nb.cli as c; sys.exit(c.main(sys.argv[1:]))"
 
 def _run(*args):
     return subprocess.run([sys.executable, "-c", _MAIN, *map(str, args)], capture_output=True, text=True, timeout=120)

@@ -98,9 +98,10 @@ class SyntheticSmart:
         r20 = state.ret(20)
         snr = r20 / (state.rv * math.sqrt(20)) if state.rv > 0 else 0.0
         c = np.fromiter(state.closes, float)
+        rsi_gap = _rsi(state.closes) - 50.0
         votes = [np.sign(snr) if abs(snr) > self.threshold else 0.0,
                  float(np.sign(c[-10:].mean() - c[-40:].mean())),
-                 float(np.sign(_rsi(state.closes) - 50.0)) if abs(_rsi(state.closes) - 50.0) > 5 else 0.0]
+                 float(np.sign(rsi_gap)) if abs(rsi_gap) > 5 else 0.0]
         m = float(np.mean(votes))
         unc = 0.5 * (1.0 - abs(m)) + 0.5 * state.vol_rank
         trend = "bull" if m > 1 / 3 else "bear" if m < -1 / 3 else "sideways"
