@@ -148,7 +148,10 @@ def _bars_per_year(freq: str) -> float:
     return 252.0 if step is None else pd.Timedelta("365D") / step
 
 def synthetic_bars(n: int = 5000, seed: int = 0, freq: str = "1D", start: str = "2000-01-03",
-                   mean_dwell: float = 80.0, start_price: float = 100.0) -> tuple[pd.DataFrame, pd.Series]:
+                   mean_dwell: float = 80.0,  # expected bars per regime run
+                   start_price: float = 100.0,
+                   drift: float | None = None,  # annualised bull drift (bear = -drift); None = `SYNTH_DRIFT["bull"]`
+                  ) -> tuple[pd.DataFrame, pd.Series]:
     "Seeded regime-switching OHLCV bars and the true base regime of every bar."
     from arch.univariate import GARCH, Normal, ZeroMean
     if n < 2: raise ValueError("n must be at least 2")
@@ -159,7 +162,8 @@ def synthetic_bars(n: int = 5000, seed: int = 0, freq: str = "1D", start: str = 
     states = np.empty(n, dtype=int); states[0] = rng.integers(k)
     for t in range(1, n): states[t] = rng.choice(k, p=P[states[t - 1]])
     bpy = _bars_per_year(freq)
-    trend = np.array([SYNTH_DRIFT[r.split("_")[0]] for r in BASE_REGIMES]) / bpy
+    scale = 1.0 if drift is None else drift / SYNTH_DRIFT["bull"]
+    trend = scale * np.array([SYNTH_DRIFT[r.split("_")[0]] for r in BASE_REGIMES]) / bpy
     vol = np.array([SYNTH_VOL[r.split("_", 1)[1]] for r in BASE_REGIMES]) / np.sqrt(bpy)
     garch = ZeroMean(None, volatility=GARCH(), distribution=Normal(seed=rng))
     z = garch.simulate([0.05, 0.08, 0.87], n, burn=500)["data"].to_numpy()  # unit unconditional variance
@@ -195,7 +199,7 @@ def load_bars(source, stamps: str = "close", freq: str | None = None, min_bars: 
         name, opts = parse_sample(src)
         if name == "sp500": bars = sp500_bars()
         elif name == "synthetic":
-            allowed = {"n", "seed", "freq", "start", "mean_dwell"}
+            allowed = {"n", "seed", "freq", "start", "mean_dwell", "drift"}
             if bad := set(opts) - allowed: raise DataError(f"{src}: unknown option(s) {', '.join(sorted(bad))}; allowed: {', '.join(sorted(allowed))}")
             bars = synthetic_bars(**opts)[0]
         else: raise DataError(f"{src}: unknown sample {name!r}; available: {', '.join(SAMPLES)}")

@@ -41,7 +41,8 @@ def test_grid_runs_several_reports(tmp_path):
 
 
 @pytest.mark.parametrize("args,msg", [
-    (["--detector", "rde"], "does not stream"),
+    (["--detector", "rde"], "needs --rde-model"),
+    (["--detector", "rde", "--rde-model", "/no/such/rde.pt", "--rde-map", "/no/such/map.json"], "not found"),
     (["--fee-bps", "-1"], "--fee-bps"),
     (["--start", "2030-01-01"], "need at least 2"),
     (["--model", "/no/such/model.ckpt"], "not found"),
@@ -58,3 +59,32 @@ def test_cli_bad_grid(tmp_path):
     g = tmp_path / "g.yaml"; g.write_text("- {detector: fallback, bogus: 1}\n")
     r = run_cli("backtest", "--data", "sample:synthetic?n=300", "--out", tmp_path / "o", "--grid", g)
     assert r.returncode == 2 and "bogus" in r.stderr
+
+
+def test_rde_detector_end_to_end(tmp_path):
+    "rde train -> rde analyze (regime map on the training path) -> backtest --detector rde on another path."
+    cfg = tmp_path / "rde.yaml"
+    cfg.write_text("model: {d_model: 16, n_heads: 2, n_layers: 1, sequence_length: 20}\n"
+                   "training: {epochs: 2, batch_size: 64, kl_warmup_epochs: 1, seed: 0}\n")
+    train, test = "sample:synthetic?n=600&seed=5", "sample:synthetic?n=400&seed=6"
+    r = run_cli("rde", "train", "--data", train, "--out", tmp_path / "rde.pt", "--config", cfg, "--quiet")
+    assert r.returncode == 0, r.stderr
+    r = run_cli("rde", "analyze", "--ckpt", tmp_path / "rde.pt", "--data", train, "--out", tmp_path / "an", "--clusters", 4)
+    assert r.returncode == 0, r.stderr
+    assert (tmp_path / "an" / "regime_map.json").exists()
+    out = tmp_path / "bt"
+    r = run_cli("backtest", "--data", test, "--out", out, "--no-report", "--detector", "rde",
+                "--rde-model", tmp_path / "rde.pt", "--rde-map", tmp_path / "an" / "regime_map.json", timeout=600)
+    assert r.returncode == 0, r.stderr
+    m = json.loads((out / "metrics.json").read_text())
+    assert m["detector"] == "rde" and m["model"].endswith("rde.pt") and m["fallback_share"] == 0.0, m
+    rg = pd.read_csv(out / "regimes.csv")
+    assert len(rg) == 400 and (rg.regime == "warmup").sum() == 60 + 20 - 1
+    assert rg.regime[rg.regime != "warmup"].str.replace("_transitioning", "").isin(
+        json.loads((tmp_path / "an" / "regime_map.json").read_text())["names"]).all()
+    r = run_cli("regimes", "--data", test, "--out", tmp_path / "r.csv", "--detector", "rde",
+                "--rde-model", tmp_path / "rde.pt", "--rde-map", tmp_path / "an" / "regime_map.json")
+    assert r.returncode == 0, r.stderr
+    assert list(pd.read_csv(tmp_path / "r.csv").columns) == COLUMNS
+    r = run_cli("regimes", "--data", test, "--out", tmp_path / "r2.csv", "--detector", "rde", "--rde-model", tmp_path / "rde.pt")
+    assert r.returncode == 2 and "needs --rde-model" in r.stderr and not (tmp_path / "r2.csv").exists()

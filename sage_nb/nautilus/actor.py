@@ -28,8 +28,10 @@ class TiRexRegimeActorConfig(ActorConfig, frozen=True):
     "Configuration of `TiRexRegimeActor`."
     instrument_id: str  # e.g. "SPX.XNYS"
     bar_type: str  # e.g. "SPX.XNYS-1-DAY-LAST-EXTERNAL"
-    detector: str = "tirex"  # `tirex`, `fallback` (`rde` once the regime engine streams)
+    detector: str = "tirex"  # `tirex` (TiRex + fallback chain), `fallback` (indicators only) or `rde` (regime engine)
     model: str | None = None  # TiRex model: `tirex-mini`, a checkpoint path or a Hugging Face id (default: config)
+    rde_model: str | None = None  # detector `rde`: the RDE `.pt` checkpoint, `.onnx` export or TensorRT `.engine`
+    rde_map: str | None = None  # detector `rde`: `regime_map.json` fitted on earlier bars (`sage-nb rde analyze`)
     context: int | None = None  # TiRex context bars (default: config)
     horizon: int | None = None  # forecast horizon in bars (default: config `tirex.horizon`)
     every: int = 1  # forecast every k-th bar
@@ -92,7 +94,8 @@ class TiRexRegimeActor(Actor):
     def __init__(self, config: TiRexRegimeActorConfig):
         super().__init__(config)
         if config.detector not in DETECTORS: raise ValueError(f"unknown detector {config.detector!r}; expected one of {DETECTORS}")
-        if config.detector == "rde": raise ValueError("detector 'rde' does not stream yet; use 'tirex' or 'fallback'")
+        if config.detector == "rde" and not (config.rde_model and config.rde_map):
+            raise ValueError("detector 'rde' needs rde_model (an RDE .pt, .onnx or .engine file) and rde_map (a regime_map.json)")
         self.instrument_id = InstrumentId.from_str(config.instrument_id)
         self.bar_type = BarType.from_str(config.bar_type)
         self.dt_update, self.dt_change = regime_data_types(self.instrument_id)
@@ -100,9 +103,12 @@ class TiRexRegimeActor(Actor):
         self.updates, self.changes, self.errors, self.n_bars, self.fallbacks = [], [], 0, 0, 0
         self._track = ChangeTracker()
 
-    def _build_detector(self) -> RegimeDetector:
+    def _build_detector(self):
         c = self.config
         cfg = load_config(c.sage_config)
+        if c.detector == "rde":
+            from sage_nb.rde.detect import RDERegimeDetector
+            return RDERegimeDetector(c.rde_model, c.rde_map, cfg, buffer_size=c.buffer_size)
         horizon = c.horizon or cfg.tirex.horizon
         eng = shared_engine(c.model, c.context, horizon, cfg) if c.detector == "tirex" else None
         det = RegimeDetector(c.detector, c.model, c.context, cfg, eng, c.every, horizon)
@@ -124,7 +130,10 @@ class TiRexRegimeActor(Actor):
         self.n_bars += 1
         close = bar.close.as_double()
         self.closes.append(close)
-        try: sig = self.detector.update(ts, close)
+        try:
+            if self.config.detector == "rde":  # the regime engine needs the whole bar (its features use high, low, volume)
+                sig = self.detector.update(ts, bar.open.as_double(), bar.high.as_double(), bar.low.as_double(), close, bar.volume.as_double())
+            else: sig = self.detector.update(ts, close)
         except Exception as e:  # never raise into the engine: an emergency (fallback) signal instead
             self.errors += 1
             self.log.warning(f"regime detector failed at {ts} ({type(e).__name__}: {e}); emergency fallback signal")

@@ -81,9 +81,10 @@ def prepare_inputs(seen: pd.DataFrame, work: Path, detector: str = "tirex", mode
 # %% ../../nbs/43_nautilus.runner.ipynb #d09ceced
 def actor_config(inst, bar_type, detector: str = "tirex", model: str | None = None, cfg: SageConfig | None = None,
                  closes: str | None = None, fault_rate: float = 0.0, fault_seed: int = 0,
-                 quantiles: str | None = None) -> TiRexRegimeActorConfig:
+                 quantiles: str | None = None, rde_model: str | None = None, rde_map: str | None = None) -> TiRexRegimeActorConfig:
     "The actor's config for this run."
     return TiRexRegimeActorConfig(instrument_id=str(inst.id), bar_type=str(bar_type), detector=detector, model=model,
+                                  rde_model=None if rde_model is None else str(rde_model), rde_map=None if rde_map is None else str(rde_map),
                                   sage_config=(cfg or SageConfig()).to_dict(), forecast_closes=closes, forecast_quantiles=quantiles,
                                   fault_rate=fault_rate, fault_seed=fault_seed)
 
@@ -204,7 +205,7 @@ def _resolve(bars, start, end):
     return slice_bars(bars, start, end) if (start is not None or end is not None) else bars
 
 def run_backtest(bars,  # validated bars, or a source for `load_bars` (path, `sample:sp500`, ...)
-                 detector: str = "tirex",  # `tirex` or `fallback`
+                 detector: str = "tirex",  # `tirex`, `fallback` or `rde`
                  model: str | None = None,  # TiRex model (default: config, `tirex-mini`)
                  fee_bps: float = 10.0,  # fee per side, basis points of notional
                  start=None, end=None,  # keep bars whose close lies in [start, end]
@@ -217,11 +218,16 @@ def run_backtest(bars,  # validated bars, or a source for `load_bars` (path, `sa
                  kind: str | None = None,  # instrument kind (default from the bar spacing)
                  node: bool = False,  # run through BacktestNode + ParquetDataCatalog instead of BacktestEngine
                  fault_seed: int = 0,
+                 rde_model=None,  # detector `rde`: RDE `.pt` / `.onnx` / `.engine` file
+                 rde_map=None,  # detector `rde`: `regime_map.json` fitted on bars before `start`
                  **strategy_overrides) -> BacktestResult:
     "Backtest the regime actor and the SAGE strategy on `bars` in NautilusTrader; write results to `out`."
-    if detector not in ("tirex", "fallback"):
-        raise ConfigError(f"detector {detector!r} is not available in backtests; use 'tirex' or 'fallback'" +
-                          (" ('rde' does not stream yet)" if detector == "rde" else ""))
+    if detector not in ("tirex", "fallback", "rde"):
+        raise ConfigError(f"detector {detector!r} is not available in backtests; use 'tirex', 'fallback' or 'rde'")
+    if detector == "rde":
+        if rde_model is None or rde_map is None: raise ConfigError("detector 'rde' needs rde_model (an RDE .pt, .onnx or .engine file) and rde_map (a regime_map.json)")
+        from sage_nb.rde.detect import RDERegimeDetector
+        RDERegimeDetector(rde_model, rde_map)  # fail here, with the file named, rather than inside the engine
     cfg = config if isinstance(config, SageConfig) else load_config(config)
     if model is not None:
         from dataclasses import replace
@@ -235,7 +241,7 @@ def run_backtest(bars,  # validated bars, or a source for `load_bars` (path, `sa
     with tempfile.TemporaryDirectory(prefix="sage-bt-") as tmp:
         work = Path(tmp)
         pre = prepare_inputs(seen, work, detector, model, cfg, signals)
-        a_cfg = actor_config(inst, bt, detector, model, cfg, pre["closes"], fault_rate, fault_seed, pre["quantiles"])
+        a_cfg = actor_config(inst, bt, detector, model, cfg, pre["closes"], fault_rate, fault_seed, pre["quantiles"], rde_model, rde_map)
         s_cfg = strategy_config(inst, bt, seen, cfg, pre["signals"], **strategy_overrides)
         t1 = time.perf_counter()
         if node:
@@ -253,7 +259,7 @@ def run_backtest(bars,  # validated bars, or a source for `load_bars` (path, `sa
         trades, weights = strat.fills_frame(), strat.decisions_frame()
         engine.dispose()
         if nd is not None: nd.dispose()
-    metrics.update(detector=detector, model=cfg.tirex.model if detector == "tirex" else None, fee_bps=fee_bps, fault_rate=fault_rate,
+    metrics.update(detector=detector, model=cfg.tirex.model if detector == "tirex" else str(rde_model) if detector == "rde" else None, fee_bps=fee_bps, fault_rate=fault_rate,
                    node=node, signals=signals)
     secs = dict(precompute=t1 - t0, engine=t2 - t1, total=time.perf_counter() - t0, **pre["seconds"])
     metrics["bars_per_second"] = round(len(seen) / secs["total"], 1)
@@ -407,8 +413,10 @@ def cmd_backtest(args) -> int:
     from sage_nb.cli import CLIError
     if args.fee_bps < 0: raise CLIError(f"--fee-bps must be >= 0, got {args.fee_bps}")
     if not 0 <= args.fault_rate <= 1: raise CLIError(f"--fault-rate must lie in [0, 1], got {args.fault_rate}")
-    if args.detector == "rde": raise CLIError("--detector rde: the regime engine does not stream yet; use tirex or fallback")
-    base = dict(detector=args.detector, model=args.model, fee_bps=args.fee_bps, start=args.start, end=args.end, fault_rate=args.fault_rate)
+    if args.detector == "rde" and not (args.rde_model and args.rde_map):
+        raise CLIError("--detector rde needs --rde-model (an RDE .pt, .onnx or .engine file) and --rde-map (regime_map.json from `sage-nb rde analyze`)")
+    base = dict(detector=args.detector, model=args.model, fee_bps=args.fee_bps, start=args.start, end=args.end, fault_rate=args.fault_rate,
+                rde_model=args.rde_model, rde_map=args.rde_map)
     runs = [dict(base, name=".")] if not args.grid else [dict(base, **p) for p in read_grid(args.grid)]
     cfg = load_config(args.config)
     bars = load_bars(args.data, min_bars=2)
@@ -436,6 +444,8 @@ def add_cli(sub) -> None:
     p.add_argument("--out", required=True, help="output directory (metrics.json, regimes.csv, equity.csv, report.html, ...)")
     p.add_argument("--detector", choices=["tirex", "fallback", "rde"], default="tirex")
     p.add_argument("--model", default=None, help="TiRex model: tirex-mini (default), a checkpoint path or a Hugging Face id")
+    p.add_argument("--rde-model", default=None, help="detector rde: the RDE checkpoint (.pt), ONNX export (.onnx) or TensorRT engine (.engine)")
+    p.add_argument("--rde-map", default=None, help="detector rde: regime_map.json written by `sage-nb rde analyze` on bars before the backtest")
     p.add_argument("--fee-bps", type=float, default=10.0, help="fee per side in basis points of notional (default 10)")
     p.add_argument("--start", default=None, help="first date (bar close, UTC) to keep")
     p.add_argument("--end", default=None, help="last date (bar close, UTC) to keep, inclusive")

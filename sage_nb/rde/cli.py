@@ -90,6 +90,8 @@ def cmd_analyze(args) -> int:
     if args.clusters < 2: raise CLIError(f"--clusters must be >= 2, got {args.clusters}")
     an = LatentSpaceAnalyzer.from_checkpoint(args.ckpt, load_bars(args.data))
     files = an.write_report(args.out, n_clusters=args.clusters)
+    from sage_nb.rde.detect import RegimeMap
+    files["regime_map"] = RegimeMap.from_analyzer(an).save(Path(args.out) / "regime_map.json")  # for `--detector rde`
     print(json.dumps({k: str(v) for k, v in files.items()}))
     return 0
 
@@ -117,7 +119,7 @@ def add_cli(sub) -> None:
     m.add_argument("--ckpt", required=True); m.add_argument("--data", required=True, help=data_help)
     m.add_argument("--out", required=True, help="output CSV"); m.add_argument("--config", default=None, help="YAML config (unused; accepted for symmetry)")
     m.set_defaults(func=cmd_embed)
-    a = rs.add_parser("analyze", help="cluster regime vectors; write figures and a cluster table")
+    a = rs.add_parser("analyze", help="cluster regime vectors; write figures, a cluster table and regime_map.json")
     a.add_argument("--ckpt", required=True); a.add_argument("--data", required=True, help=data_help)
     a.add_argument("--out", required=True, help="output directory"); a.add_argument("--clusters", type=int, default=6)
     a.add_argument("--config", default=None, help="YAML config (unused; accepted for symmetry)")

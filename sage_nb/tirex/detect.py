@@ -179,8 +179,14 @@ def cmd_regimes(args) -> int:
     cfg = load_config(args.config)
     bars = load_bars(args.data, min_bars=2)
     t0 = time.perf_counter()
-    try: df = detect_regimes(bars, detector=args.detector, model=args.model, context=args.context, config=cfg, every=args.every,
-                             progress=not args.quiet)
+    if args.detector == "rde" and not (args.rde_model and args.rde_map):
+        raise CLIError("--detector rde needs --rde-model (an RDE .pt, .onnx or .engine file) and --rde-map (regime_map.json from `sage-nb rde analyze`)")
+    try:
+        if args.detector == "rde":  # the regime engine (25_rde.detect), replayed bar by bar
+            from sage_nb.rde.detect import rde_regimes
+            df = rde_regimes(bars, args.rde_model, args.rde_map, cfg)
+        else: df = detect_regimes(bars, detector=args.detector, model=args.model, context=args.context, config=cfg, every=args.every,
+                                  progress=not args.quiet)
     except ValueError as e: raise CLIError(str(e)) from None
     s = summarize_regimes(df, time.perf_counter() - t0)
     with atomic_write(args.out, "w", newline="") as f: df.to_csv(f, index=False)
@@ -193,8 +199,10 @@ def add_cli(sub) -> None:
     p = sub.add_parser("regimes", help="detect a regime for every bar and write it to CSV")
     p.add_argument("--data", required=True, help="CSV/Parquet bars or sample:NAME")
     p.add_argument("--out", required=True, help="output .csv")
-    p.add_argument("--detector", choices=["tirex", "fallback"], default="tirex")
+    p.add_argument("--detector", choices=["tirex", "fallback", "rde"], default="tirex")
     p.add_argument("--model", default=None, help="tirex-mini (default, shipped), a checkpoint path, or a Hugging Face id")
+    p.add_argument("--rde-model", default=None, help="detector rde: RDE checkpoint (.pt), ONNX export (.onnx) or TensorRT engine (.engine)")
+    p.add_argument("--rde-map", default=None, help="detector rde: regime_map.json from `sage-nb rde analyze` (fitted on earlier bars)")
     p.add_argument("--context", type=int, default=None, help="bars of TiRex context (default 512, max 2048)")
     p.add_argument("--every", type=int, default=1, help="forecast every k-th bar only (the bars between hold the last forecast)")
     p.add_argument("--config", default=None, help="YAML configuration (see 00_core)")
