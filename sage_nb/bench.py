@@ -1,4 +1,4 @@
-"""`sage-nb bench [all|tirex|rde|backtest] --out bench.json`: every speed figure of the project in one JSON, with the machine it was measured on.
+"""`sage-nb bench [all|tirex|rde|rde_stream|backtest] --out bench.json`: every speed figure of the project in one JSON, with the machine it was measured on.
 
 Docs: https://sage-nb.github.io/sage_nb/bench.html.md"""
 
@@ -15,6 +15,7 @@ __all__ = ['SECTIONS', 'machine_info', 'run_bench', 'cmd_bench', 'add_cli', 'ben
 # %% ../nbs/51_bench.ipynb #308110ef
 SECTIONS = {  # quickest first: `tirex` compiles the 35M model, which can take many minutes on a small CPU
     "rde": ("sage_nb.rde.deploy", "bench_rde"),
+    "rde_stream": ("sage_nb.rde.detect", "bench_rde_detector"),
     "backtest": ("sage_nb.nautilus.runner", "bench_backtest"),
     "tirex": ("sage_nb.tirex.engine", "bench_tirex"),
 }
@@ -100,6 +101,9 @@ def bench_tables(res: dict) -> dict:
         tabs["rde"] = pd.DataFrame([dict(backend=b, batch=int(n), p50_ms=d["p50_ms"], p95_ms=d["p95_ms"])
                                     for b, per in rd.items() if isinstance(per, dict)
                                     for n, d in per.items() if isinstance(d, dict) and "p50_ms" in d])
+    rs = res["sections"].get("rde_stream", {}).get("result")
+    if rs: tabs["rde_stream"] = pd.DataFrame([dict(backend=b, **{k: d[k] for k in ("p50_ms", "p95_ms", "bars_per_s", "model_share")})
+                                              for b, d in rs.items() if isinstance(d, dict) and "p50_ms" in d])
     bt = res["sections"].get("backtest", {}).get("result")
     if bt: tabs["backtest"] = pd.json_normalize(bt, sep=".").T.rename(columns={0: "value"})
     return tabs
