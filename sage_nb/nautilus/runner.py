@@ -21,10 +21,10 @@ from .strategy import SAGEMetaStrategy, SAGEMetaStrategyConfig, add_sim_venue, o
 # %% auto #0
 __all__ = ['CAPITAL', 'METRIC_KEYS', 'TIMING_KEYS', 'GRID_KEYS', 'bar_step', 'bars_per_year', 'instrument_for', 'slice_bars',
            'prepare_inputs', 'actor_config', 'strategy_config', 'build_engine', 'write_run_catalog', 'build_node',
-           'nt_ratios', 'equity_frame', 'compute_metrics', 'BacktestResult', 'run_backtest', 'write_results',
-           'load_run', 'report_template', 'render_report', 'plot_price_regimes', 'plot_weights_stack', 'plot_equity',
-           'regime_durations', 'transition_matrix', 'plot_durations_transitions', 'performance_table', 'fallback_table',
-           'read_grid', 'cmd_backtest', 'add_cli', 'BareStrategy', 'bench_backtest']
+           'nt_ratios', 'equity_frame', 'compute_metrics', 'release_engine', 'BacktestResult', 'run_backtest',
+           'write_results', 'load_run', 'report_template', 'render_report', 'plot_price_regimes', 'plot_weights_stack',
+           'plot_equity', 'regime_durations', 'transition_matrix', 'plot_durations_transitions', 'performance_table',
+           'fallback_table', 'read_grid', 'cmd_backtest', 'add_cli', 'BareStrategy', 'bench_backtest']
 
 # %% ../../nbs/43_nautilus.runner.ipynb #87995e58
 CAPITAL = 1_000_000.0
@@ -186,6 +186,18 @@ def compute_metrics(strat, actor, regimes: pd.DataFrame, eq: pd.DataFrame, seen:
                        instrument=str(strat.instrument.id), first=str(seen.index[0]), last=str(seen.index[-1]),
                        models=list(strat.models), nt_stats=nt_stats))
 
+# %% ../../nbs/43_nautilus.runner.ipynb #33120045
+def release_engine(engine, *components) -> None:
+    "Free a finished engine's data, cache and our components' per-bar records, then dispose it (works around NT #3967)."
+    for c in components:
+        for name in ("updates", "changes", "decisions", "fills"):
+            if isinstance(getattr(c, name, None), list): setattr(c, name, [])
+        if isinstance(getattr(c, "order_bar", None), dict): c.order_bar = {}
+        if getattr(c, "signals", None) is not None: c.signals = None
+    engine.clear_data()
+    engine.cache.reset()
+    engine.dispose()
+
 # %% ../../nbs/43_nautilus.runner.ipynb #a2e9ebdf
 @dataclass
 class BacktestResult:
@@ -257,7 +269,7 @@ def run_backtest(bars,  # validated bars, or a source for `load_bars` (path, `sa
         eq = equity_frame(strat, seen, capital)
         metrics = compute_metrics(strat, actor, regimes, eq, seen, engine, capital)
         trades, weights = strat.fills_frame(), strat.decisions_frame()
-        engine.dispose()
+        release_engine(engine, actor, strat)
         if nd is not None: nd.dispose()
     metrics.update(detector=detector, model=cfg.tirex.model if detector == "tirex" else str(rde_model) if detector == "rde" else None, fee_bps=fee_bps, fault_rate=fault_rate,
                    node=node, signals=signals)
