@@ -403,7 +403,7 @@ def fallback_table(run: dict) -> pd.DataFrame:
     return t
 
 # %% ../../nbs/43_nautilus.runner.ipynb #e2a41887
-GRID_KEYS = {"detector", "model", "fee_bps", "start", "end", "fault_rate", "signals", "signal_threshold", "long_only", "vol_target",
+GRID_KEYS = {"detector", "model", "rde_model", "rde_map", "fee_bps", "start", "end", "fault_rate", "signals", "signal_threshold", "long_only", "vol_target",
              "rebalance_band", "max_leverage", "name"}
 
 def read_grid(path) -> list[dict]:
