@@ -12,7 +12,7 @@ def _chromium():
 @pytest.fixture(scope="module")
 def site(root, tmp_path_factory):
     out = tmp_path_factory.mktemp("site") / "_site"
-    r = subprocess.run([sys.executable, str(root / "tools" / "build_docs.py"), "--only", "features", "--out", str(out)],
+    r = subprocess.run([sys.executable, str(root / "tools" / "build_docs.py"), "--only", "features", "bench", "--out", str(out)],
                        capture_output=True, text=True, timeout=600, cwd=root)
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
     return out
@@ -32,6 +32,12 @@ def test_site_files(site):
     html = (site / "features.html").read_text()
     assert "compute_features" in html and "data:image/png;base64" in html
     assert 'src="https://' not in html  # offline: no CDN scripts
+
+
+def test_saved_results_on_pages(site):
+    "Pages that show saved slow-run results (nbs/bench/*.json) find them when the site is built."
+    html = (site / "bench.html").read_text()
+    assert "##### bench_full.json:" in html and "##### bench_rde_stream.json:" in html  # printed by the cell, not its source
 
 
 def test_site_in_headless_chromium(site, tmp_path):

@@ -5,7 +5,8 @@ Quarto (what `nbdev-docs` uses) cannot be installed on machines without its bina
 builds a browsable static HTML site from the same processed notebooks:
 
 1. copy each notebook in `nbs/` (not `nbs/reports/`) and execute the copy with nbdev's own test runner, skipping
-   cells flagged `slow` — every output and figure on the site comes from this run;
+   cells flagged `slow` — every output and figure on the site comes from this run; the folders beside the notebooks
+   (`eval/`, `bench/`, `rde/`: the saved results of slow runs) are linked into the working folder so the pages show them;
 2. apply nbdev's documentation processors (`FilterDefaults`: `show_doc` for exported symbols, directives removed,
    hidden cells dropped), exactly what `nbdev-docs` feeds to Quarto;
 3. render each page with nbconvert's HTML exporter (figures embedded as data URIs) and add a sidebar.
@@ -82,6 +83,8 @@ def build(out: Path, only: list[str] | None, execute_nbs: bool = True) -> list[P
     tmp_parent = ROOT / "_proc"
     tmp_parent.mkdir(exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="site.", dir=tmp_parent))  # inside the project so nbdev finds its config
+    for d in nbs_dir.iterdir():  # saved results the notebooks read by relative path (eval/, bench/, rde/, ...)
+        if d.is_dir() and not d.name.startswith(("_", ".")): (work / d.name).symlink_to(d, target_is_directory=True)
     staged = Path(tempfile.mkdtemp(prefix="out.", dir=tmp_parent))
     try:
         nav = [(title_of(p), "index.html" if p.name == "index.ipynb" else page_name(p)) for p in nbs]
