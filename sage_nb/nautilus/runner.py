@@ -10,10 +10,10 @@ import gc, json, math, os, resource, shutil, statistics, tempfile, time
 from dataclasses import dataclass, field
 from pathlib import Path
 import numpy as np
+import pandas as pd
 from nautilus_trader.common.actor import Actor
 from nautilus_trader.common.config import ActorConfig
 from nautilus_trader.model.data import BarType
-import pandas as pd
 from ..core import ConfigError, SageConfig, WARMUP, load_config, progress, require
 from ..data import DataError, atomic_write, bar_type_for, load_bars, make_instrument, to_nautilus_bars, write_catalog
 from ..tirex.detect import COLUMNS, summarize_regimes
