@@ -194,8 +194,8 @@ def bench_rde_detector(n_bars: int = 3000,  # bars replayed after the warm-up
                        quick: bool = False,  # 300 bars (smoke runs)
                        threads: int = 1,  # CPU threads for torch and ONNX Runtime
                       ) -> dict:
-    "Per-bar latency p50/p95 of `RDERegimeDetector.update` for the spec-size model, ONNX Runtime and PyTorch backends."
-    import torch
+    "Per-bar latency p50/p95 of `RDERegimeDetector.update` for the spec-size model, ONNX Runtime and PyTorch backends: wall clock, and the thread's CPU time (what a bar costs when no other process competes for the core)."
+    import os, torch
     from sage_nb.core import DeploymentConfig
     from sage_nb.data import synthetic_bars
     from sage_nb.rde.model import RegimeDetectionEngine
@@ -211,19 +211,22 @@ def bench_rde_detector(n_bars: int = 3000,  # bars replayed after the warm-up
         stats = fit_feature_stats(compute_features(bars).iloc[FEATURE_WARMUP:])
         rng = np.random.default_rng(0)
         rmap = RegimeMap(rng.standard_normal((len(BASE_REGIMES), model.config.latent_dim)), list(BASE_REGIMES), 1.0)
+        load_before = os.getloadavg()
         res = dict(config=dict(n_bars=n_bars, threads=threads, seq_len=L, features="StreamingFeatures"), budget_ms=DeploymentConfig().latency_budget_ms)
         with tempfile.TemporaryDirectory() as d:
             paths = dict(onnxruntime=export_onnx(model, stats, Path(d) / "rde.onnx"), torch=save_checkpoint(Path(d) / "rde.pt", RDETrainer(model), stats))
             for name, path in paths.items():
                 det = RDERegimeDetector(ProductionRDEInference(path, threads=threads), rmap)
-                t = []
+                t, c = [], []
                 for ts, row in zip(bars.index, bars[["open", "high", "low", "close", "volume"]].itertuples(index=False)):
-                    t0 = time.perf_counter(); det.update(ts, *row); t.append(time.perf_counter() - t0)
-                live = np.asarray(t[det.warmup_bars + 50:]) * 1e3  # after warm-up (and 50 bars of cache warm-up)
+                    t0, c0 = time.perf_counter(), time.thread_time(); det.update(ts, *row); t.append(time.perf_counter() - t0); c.append(time.thread_time() - c0)
+                live, cpu = np.asarray(t[det.warmup_bars + 50:]) * 1e3, np.asarray(c[det.warmup_bars + 50:]) * 1e3  # after warm-up (and 50 bars of cache warm-up)
                 inf = det.inference.stats()
                 res[name] = dict(p50_ms=float(np.percentile(live, 50)), p95_ms=float(np.percentile(live, 95)), bars_per_s=float(1e3 / live.mean()),
+                                 cpu_p50_ms=float(np.percentile(cpu, 50)), cpu_p95_ms=float(np.percentile(cpu, 95)),
                                  model_mean_ms=inf["mean_ms"], model_share=float(inf["mean_ms"] / live.mean()), failures=det.failures)
         res["ratio_torch_vs_onnxruntime_p50"] = res["torch"]["p50_ms"] / res["onnxruntime"]["p50_ms"]
         res["features"] = bench_streaming_features(quick=quick)
+        res["load_average_1min"] = dict(before=load_before[0], after=os.getloadavg()[0])  # other processes competing for the cores
         return res
     finally: torch.set_num_threads(prev)
