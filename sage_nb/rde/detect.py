@@ -194,7 +194,7 @@ def bench_rde_detector(n_bars: int = 3000,  # bars replayed after the warm-up
                        quick: bool = False,  # 300 bars (smoke runs)
                        threads: int = 1,  # CPU threads for torch and ONNX Runtime
                       ) -> dict:
-    "Per-bar latency p50/p95 of `RDERegimeDetector.update` for the spec-size model, ONNX Runtime and PyTorch backends: wall clock, and the thread's CPU time (what a bar costs when no other process competes for the core)."
+    "Per-bar latency p50/p95 of `RDERegimeDetector.update` for the default-size model (100-bar windows, d_model 64, 2 layers), ONNX Runtime and PyTorch backends: wall clock, and the thread's CPU time (what a bar costs when no other process competes for the core)."
     import os, torch
     from sage_nb.core import DeploymentConfig
     from sage_nb.data import synthetic_bars
