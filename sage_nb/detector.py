@@ -9,7 +9,7 @@ from __future__ import annotations
 import math, typing
 import numpy as np
 import pandas as pd
-from .core import RegimeSignal, WARMUP, base_regime
+from .core import RegimeSignal, WARMUP, base_regime, progress as core_progress
 
 # %% auto #0
 __all__ = ['COLUMNS', 'Bar', 'iter_bars', 'warmup_signal', 'signals_frame', 'Detector', 'switches_per_year', 'summarize_regimes',
@@ -62,11 +62,9 @@ class Detector:
         return self.chain.stats
 
     def run(self, bars: pd.DataFrame, progress: bool = False) -> pd.DataFrame:
-        "Replay `update` over validated bars: the regime table (its `attrs['chain_stats']` holds `stats`)."
+        "Replay `update` over validated bars: the regime table (its `attrs['chain_stats']` holds `stats`); `progress`: a bar on stderr (silenced by `--quiet`)."
         it = iter_bars(bars)
-        if progress:
-            from tqdm.auto import tqdm
-            it = tqdm(it, total=len(bars), desc=f"regimes ({self.name})", unit="bar", mininterval=0.5)
+        if progress: it = core_progress(it, total=len(bars), desc=f"regimes ({self.name})", unit="bar", mininterval=0.5)
         out = signals_frame([self.update(b) for b in it])
         out.attrs["chain_stats"] = self.stats
         return out

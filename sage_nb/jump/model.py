@@ -89,7 +89,8 @@ class JumpFit:
     def losses(self, x: np.ndarray) -> np.ndarray:
         "Loss ½‖z − μ_k‖² of each state for one raw feature row `x` (as `jumpmodels` scores rows)."
         d = (np.asarray(x, dtype=float) - self.mean) / self.scale - self.centers
-        return 0.5 * (d * d).sum(1)
+        L = 0.5 * (d * d).sum(1)
+        return np.where(np.isnan(L), np.inf, L)  # a state left empty by the fit has NaN centres: unreachable, as in `jumpmodels`
 
 def fit_jump(X,  # [T, F] raw feature rows (no NaN)
              returns,  # [T] bar log returns aligned with `X` (state sorting and statistics)
@@ -102,7 +103,8 @@ def fit_jump(X,  # [T, F] raw feature rows (no NaN)
     mean, scale = X.mean(0), X.std(0, ddof=1)
     scale = np.where(scale > 0, scale, 1.0)
     jm = JumpModel(n_components=n_states, jump_penalty=float(penalty), n_init=n_init, random_state=seed)
-    with library_speed(): jm.fit((X - mean) / scale, r, sort_by=sort_by)
+    with library_speed(), np.errstate(divide="ignore", invalid="ignore"):  # an empty state's mean and volatility are 0/0 = NaN
+        jm.fit((X - mean) / scale, r, sort_by=sort_by)
     return JumpFit(np.asarray(jm.centers_, dtype=float), mean, scale, float(penalty), np.asarray(jm.ret_, dtype=float),
                    np.asarray(jm.vol_, dtype=float), np.asarray(jm.transmat_, dtype=float), len(X))
 
