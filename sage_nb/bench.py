@@ -69,7 +69,7 @@ def _bench_stream(engines: dict, closes, repeats: int, batch: int) -> dict:
             if e.mode == "full": t0 = time.perf_counter(); e.forecast_windows(W); bms[k].append(1000 * (time.perf_counter() - t0) / len(W))
     return {k: dict(streaming=_pcts(ms[k])) | (dict(batch=_pcts(bms[k]) | dict(batch_size=len(W))) if bms[k] else {}) for k in engines}
 
-# %% ../nbs/51_bench.ipynb #0ca7c27d
+# %% ../nbs/51_bench.ipynb #882af764
 def bench_tirex(quick: bool = False,  # tirex-mini only, fewer bars, no agreement run (< 60 s)
                 repeats: int | None = None,  # timed streaming bars per configuration (default 320 tirex-mini, 160 35M; quick 64)
                 batch: int = 32,  # windows per batch call
@@ -82,7 +82,7 @@ def bench_tirex(quick: bool = False,  # tirex-mini only, fewer bars, no agreemen
     from sage_nb.tirex.incremental_eval import tirex_models
     torch.set_num_threads(threads)
     rng = np.random.default_rng(0)
-    closes = 100 * np.exp(np.cumsum(rng.normal(0, 0.01, 2048 + refresh * 32 + 32 + 400)))
+    closes = 100 * np.exp(np.cumsum(rng.normal(0, 0.01, max(contexts) + refresh * 32 + 32 + (repeats or 320) + 8)))
     res = dict(date=time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), threads=threads, quick=quick, batch=batch, refresh=refresh,
                default_mode=DEFAULT_MODE, load_avg_1min_start=round(os.getloadavg()[0], 2), models={})
     t_start = time.perf_counter()

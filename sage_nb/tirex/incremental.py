@@ -197,15 +197,16 @@ def _step_head(self: TokenStepper, h: np.ndarray) -> np.ndarray:
     "Output head for one hidden vector [d] -> scaled quantile patch [Q, P]."
     return _residual(self.out, _rms(h, *self.out_norm)).reshape(self.Q, self.P)
 
-# %% ../../nbs/09_tirex.incremental.ipynb #a69051da
+# %% ../../nbs/09_tirex.incremental.ipynb #5fad0187
 class PhaseStates:
     "Incremental TiRex for one series: a carried state per phase (bar index mod patch), rebuilt exactly at its anchor bars, advanced one token per use in between."
     def __init__(self, stack: TokenStack, stepper: TokenStepper,
-                 context: int,  # bars per window (at most the model's T*P)
+                 context: int,  # bars per window (the model reads at most T*P of them)
                  horizon: int,  # bars ahead
                  refresh: int = 32,  # uses of a phase between exact rebuilds (1: every bar, i.e. full recompute)
                  first: int = 63):  # index of the first bar that is forecast
-        self.stack, self.stepper, self.context, self.horizon, self.refresh, self.first = stack, stepper, int(context), int(horizon), int(refresh), int(first)
+        self.stack, self.stepper, self.horizon, self.refresh, self.first = stack, stepper, int(horizon), int(refresh), int(first)
+        self.context = min(int(context), stack.T * stack.P)  # the model reads at most T*P bars
         P = stack.P
         self.S = np.zeros((P, stack.nb, 4, stack.d), np.float32)  # the carried states (bf16 values)
         self.loc, self.scale = np.zeros(P, np.float32), np.ones(P, np.float32)  # each phase's scaler, frozen at its last rebuild
