@@ -44,12 +44,15 @@ def machine_info() -> dict:
     except (ValueError, OSError): pass
     return info
 
-# %% ../nbs/51_bench.ipynb #2cabaae5
-def _pcts(ms: list) -> dict:
+# %% ../nbs/51_bench.ipynb #fdc6c533
+def _pcts(ms: list, cpu: list | None = None) -> dict:
+    "Wall-clock p50/p95/p99/max (ms) and bars/s from the mean; with `cpu`, the same thread's CPU time p50/p95 (not inflated by waiting for a core)."
     import numpy as np
-    a = np.asarray(ms)
-    return dict(p50_ms=round(float(np.percentile(a, 50)), 3), p95_ms=round(float(np.percentile(a, 95)), 3), p99_ms=round(float(np.percentile(a, 99)), 3),
-                max_ms=round(float(a.max()), 3), bars_per_s=round(1000.0 / float(a.mean()), 1), n=len(a))
+    a, r = np.asarray(ms), lambda v: round(float(v), 3)
+    out = dict(p50_ms=r(np.percentile(a, 50)), p95_ms=r(np.percentile(a, 95)), p99_ms=r(np.percentile(a, 99)), max_ms=r(a.max()),
+               bars_per_s=round(1000.0 / float(a.mean()), 1), n=len(a))
+    if cpu: out |= dict(cpu_p50_ms=r(np.percentile(cpu, 50)), cpu_p95_ms=r(np.percentile(cpu, 95)))
+    return out
 
 def _bench_stream(engines: dict, closes, repeats: int, batch: int) -> dict:
     "Prime every engine with history, run one patch untimed, then time `repeats` bars interleaved across engines; batch `forecast_windows` after."
@@ -58,16 +61,17 @@ def _bench_stream(engines: dict, closes, repeats: int, batch: int) -> dict:
     hist = e0.context + e0.refresh * e0.stack.P  # the most bars an incremental forecast reads
     idx = pd.date_range("2000-01-01", periods=len(closes), freq="min", tz="UTC")
     W = np.lib.stride_tricks.sliding_window_view(closes[:hist], e0.context)[:batch]
-    ms, bms = {k: [] for k in engines}, {k: [] for k in engines}
+    ms, cpu, bms = {k: [] for k in engines}, {k: [] for k in engines}, {k: [] for k in engines}
     for e in engines.values(): e.prime(pd.Series(closes[:hist], idx[:hist])); e.forecast_windows(W)
     for t in range(hist, hist + e0.stack.P + repeats):
         for k, e in engines.items():
-            t0 = time.perf_counter(); e.update(idx[t], closes[t]); dt = 1000 * (time.perf_counter() - t0)
-            if t >= hist + e0.stack.P: ms[k].append(dt)
+            c0, t0 = time.thread_time(), time.perf_counter(); e.update(idx[t], closes[t])
+            dt, dc = 1000 * (time.perf_counter() - t0), 1000 * (time.thread_time() - c0)
+            if t >= hist + e0.stack.P: ms[k].append(dt); cpu[k].append(dc)
     for _ in range(max(2, repeats // 40)):
         for k, e in engines.items():
             if e.mode == "full": t0 = time.perf_counter(); e.forecast_windows(W); bms[k].append(1000 * (time.perf_counter() - t0) / len(W))
-    return {k: dict(streaming=_pcts(ms[k])) | (dict(batch=_pcts(bms[k]) | dict(batch_size=len(W))) if bms[k] else {}) for k in engines}
+    return {k: dict(streaming=_pcts(ms[k], cpu[k])) | (dict(batch=_pcts(bms[k]) | dict(batch_size=len(W))) if bms[k] else {}) for k in engines}
 
 # %% ../nbs/51_bench.ipynb #882af764
 def bench_tirex(quick: bool = False,  # tirex-mini only, fewer bars, no agreement run (< 60 s)
@@ -132,7 +136,7 @@ def _agreement_sp500(refresh: int) -> dict:
     engs = {m: TiRexEngine("tirex-mini", tx.context, tx.horizon, device="cpu", cache_size=len(bars) + 1, mode=m, refresh=refresh) for m in ("full", "incremental")}
     return compare_modes(bars, engs["full"], engs["incremental"])[0] | dict(model="tirex-mini", context=tx.context, horizon=tx.horizon, refresh=refresh, source="sample:sp500")
 
-# %% ../nbs/51_bench.ipynb #61521c28
+# %% ../nbs/51_bench.ipynb #a1b4f90e
 def _get(res: dict, section: str, *path, default=None):
     r = res.get("sections", {}).get(section, {})
     v = r.get("result") if r.get("ok") else None
@@ -141,13 +145,15 @@ def _get(res: dict, section: str, *path, default=None):
         v = v[p]
     return v
 
-def _tirex_p95(res, model, kind, ctx):
-    return _get(res, "tirex", "models", model, f"{kind}_ctx{ctx}", "streaming", "p95_ms")
+def _tirex_p95(res, model, kind, ctx, key="p95_ms"):
+    return _get(res, "tirex", "models", model, f"{kind}_ctx{ctx}", "streaming", key)
+
+_dm = lambda r: _get(r, "tirex", "default_mode")  # the engine's default mode in that run
 
 SUMMARY = {  # key -> (source description, getter)
-    "tirex35m_stream_p95_ms": ("tirex: 35M, context 2048, 1 thread, the engine's default mode", lambda r: _tirex_p95(r, "tirex-35M", _get(r, "tirex", "default_mode"), 2048)),
+    "tirex35m_stream_p95_ms": ("tirex: 35M, context 2048, 1 thread, the engine's default mode", lambda r: _tirex_p95(r, "tirex-35M", _dm(r), 2048)),
     "tirex35m_full_recompute_p95_ms": ("tirex: 35M, context 2048, full recompute", lambda r: _tirex_p95(r, "tirex-35M", "full", 2048)),
-    "tirexmini_stream_p95_ms": ("tirex: tirex-mini, context 512, the engine's default mode", lambda r: _tirex_p95(r, "tirex-mini", _get(r, "tirex", "default_mode"), 512)),
+    "tirexmini_stream_p95_ms": ("tirex: tirex-mini, context 512, the engine's default mode", lambda r: _tirex_p95(r, "tirex-mini", _dm(r), 512)),
     "incremental_regime_agreement": ("tirex: incremental vs full regimes, tirex-mini, sample:sp500", lambda r: _get(r, "tirex", "agreement", "regime_agreement")),
     "backtest_bars_per_second_daily": ("backtest: regime-aware backtest on sample:sp500, p50", lambda r: _get(r, "backtest", "regime_aware_bars_per_second", "p50")),
     "backtest_bars_per_second_1min": ("backtest: 100k one-minute synthetic bars (the section's 1-minute run)",
@@ -158,9 +164,14 @@ SUMMARY = {  # key -> (source description, getter)
     "backtest_rss_growth_second_run_mb": ("backtest: RSS growth of an identical second run", lambda r: _get(r, "backtest", "rss_growth_second_run_mb")),
     "rde_stream_p95_ms": ("rde_stream: streaming RDE detector, ONNX Runtime, p95", lambda r: _get(r, "rde_stream", "onnxruntime", "p95_ms")),
 }
-EXTRA = {  # the incremental figures next to the default-mode ones
+EXTRA = {  # CPU-time figures (robust on a shared machine) and the incremental mode next to the default one
+    "tirex35m_stream_cpu_p95_ms": ("tirex: 35M, context 2048, default mode, CPU time of the thread", lambda r: _tirex_p95(r, "tirex-35M", _dm(r), 2048, "cpu_p95_ms")),
+    "tirexmini_stream_cpu_p95_ms": ("tirex: tirex-mini, context 512, default mode, CPU time of the thread", lambda r: _tirex_p95(r, "tirex-mini", _dm(r), 512, "cpu_p95_ms")),
     "tirex35m_incremental_stream_p95_ms": ("tirex: 35M, context 2048, incremental", lambda r: _tirex_p95(r, "tirex-35M", "incremental", 2048)),
+    "tirex35m_incremental_stream_cpu_p95_ms": ("tirex: 35M, context 2048, incremental, CPU time", lambda r: _tirex_p95(r, "tirex-35M", "incremental", 2048, "cpu_p95_ms")),
     "tirexmini_incremental_stream_p95_ms": ("tirex: tirex-mini, context 512, incremental", lambda r: _tirex_p95(r, "tirex-mini", "incremental", 512)),
+    "tirexmini_incremental_stream_cpu_p95_ms": ("tirex: tirex-mini, context 512, incremental, CPU time", lambda r: _tirex_p95(r, "tirex-mini", "incremental", 512, "cpu_p95_ms")),
+    "rde_stream_cpu_p95_ms": ("rde_stream: streaming RDE detector, ONNX Runtime, CPU time of the thread", lambda r: _get(r, "rde_stream", "onnxruntime", "cpu_p95_ms")),
 }
 
 def summarize(res: dict) -> tuple[dict, dict]:
