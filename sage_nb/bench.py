@@ -237,7 +237,7 @@ def bench_tables(res: dict) -> dict:
             for k, v in entry.items():
                 if isinstance(v, dict) and "streaming" in v:
                     for mode in ("streaming", "batch"):
-                        if mode in v: rows.append(dict(model=model, config=k, mode=mode, **{c: v[mode].get(c) for c in ("p50_ms", "p95_ms", "p99_ms", "bars_per_s")}))
+                        if mode in v: rows.append(dict(model=model, config=k, mode=mode, **{c: v[mode].get(c) for c in ("p50_ms", "p95_ms", "p99_ms", "cpu_p50_ms", "cpu_p95_ms", "bars_per_s")}))
         tabs["tirex"] = pd.DataFrame(rows)
         if tx.get("agreement"): tabs["tirex_agreement"] = pd.json_normalize(tx["agreement"], sep=".").T.rename(columns={0: "value"})
     rd = res["sections"].get("rde", {}).get("result")
