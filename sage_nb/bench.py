@@ -6,19 +6,20 @@ Docs: https://sage-nb.github.io/sage_nb/bench.html.md"""
 
 # %% ../nbs/51_bench.ipynb #23360d6a
 from __future__ import annotations
-import importlib, json, os, platform, sys, time, traceback
+import importlib, json, os, platform, sys, tempfile, time, traceback
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['SECTIONS', 'machine_info', 'run_bench', 'cmd_bench', 'add_cli', 'bench_tables']
+__all__ = ['SECTIONS', 'SUMMARY', 'EXTRA', 'machine_info', 'bench_tirex', 'summarize', 'run_bench', 'cmd_bench', 'add_cli',
+           'bench_tables']
 
 # %% ../nbs/51_bench.ipynb #308110ef
-SECTIONS = {  # quickest first: `tirex` compiles the 35M model, which can take many minutes on a small CPU
+SECTIONS = {  # quickest first: `tirex` runs the 35M model, minutes on a small CPU
     "rde": ("sage_nb.rde.deploy", "bench_rde"),
     "rde_stream": ("sage_nb.rde.detect", "bench_rde_detector"),
     "backtest": ("sage_nb.nautilus.runner", "bench_backtest"),
     "threads": ("sage_nb.cli", "bench_threads"),
-    "tirex": ("sage_nb.tirex.engine", "bench_tirex"),
+    "tirex": ("sage_nb.bench", "bench_tirex"),
 }
 
 def _version(mod: str) -> str | None:
@@ -33,7 +34,7 @@ def machine_info() -> dict:
             if line.startswith("model name"): cpu = line.split(":", 1)[1].strip(); break
     except OSError: pass
     info = dict(date=time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), cpu=cpu, cores=os.cpu_count(),
-                python=platform.python_version(), platform=platform.platform(),
+                python=platform.python_version(), platform=platform.platform(), load_avg_1min=round(os.getloadavg()[0], 2),
                 versions={m: _version(m) for m in ("torch", "onnxruntime", "nautilus_trader", "numpy", "pandas", "tensorrt")})
     try:
         import torch
@@ -44,9 +45,147 @@ def machine_info() -> dict:
     except (ValueError, OSError): pass
     return info
 
+# %% ../nbs/51_bench.ipynb #fdc6c533
+def _pcts(ms: list, cpu: list | None = None) -> dict:
+    "Wall-clock p50/p95/p99/max (ms) and bars/s from the mean; with `cpu`, the same thread's CPU time p50/p95 (not inflated by waiting for a core)."
+    import numpy as np
+    a, r = np.asarray(ms), lambda v: round(float(v), 3)
+    out = dict(p50_ms=r(np.percentile(a, 50)), p95_ms=r(np.percentile(a, 95)), p99_ms=r(np.percentile(a, 99)), max_ms=r(a.max()),
+               bars_per_s=round(1000.0 / float(a.mean()), 1), n=len(a))
+    if cpu: out |= dict(cpu_p50_ms=r(np.percentile(cpu, 50)), cpu_p95_ms=r(np.percentile(cpu, 95)))
+    return out
+
+def _bench_stream(engines: dict, closes, repeats: int, batch: int) -> dict:
+    "Prime every engine with history, run one patch untimed, then time `repeats` bars interleaved across engines; batch `forecast_windows` after."
+    import numpy as np, pandas as pd
+    e0 = next(iter(engines.values()))
+    hist = e0.context + e0.refresh * e0.stack.P  # the most bars an incremental forecast reads
+    idx = pd.date_range("2000-01-01", periods=len(closes), freq="min", tz="UTC")
+    W = np.lib.stride_tricks.sliding_window_view(closes[:hist], e0.context)[:batch]
+    ms, cpu, bms = {k: [] for k in engines}, {k: [] for k in engines}, {k: [] for k in engines}
+    for e in engines.values(): e.prime(pd.Series(closes[:hist], idx[:hist])); e.forecast_windows(W)
+    for t in range(hist, hist + e0.stack.P + repeats):
+        for k, e in engines.items():
+            c0, t0 = time.thread_time(), time.perf_counter(); e.update(idx[t], closes[t])
+            dt, dc = 1000 * (time.perf_counter() - t0), 1000 * (time.thread_time() - c0)
+            if t >= hist + e0.stack.P: ms[k].append(dt); cpu[k].append(dc)
+    for _ in range(max(2, repeats // 40)):
+        for k, e in engines.items():
+            if e.mode == "full": t0 = time.perf_counter(); e.forecast_windows(W); bms[k].append(1000 * (time.perf_counter() - t0) / len(W))
+    return {k: dict(streaming=_pcts(ms[k], cpu[k])) | (dict(batch=_pcts(bms[k]) | dict(batch_size=len(W))) if bms[k] else {}) for k in engines}
+
+# %% ../nbs/51_bench.ipynb #882af764
+def bench_tirex(quick: bool = False,  # tirex-mini only, fewer bars, no agreement run (< 60 s)
+                repeats: int | None = None,  # timed streaming bars per configuration (default 320 tirex-mini, 160 35M; quick 64)
+                batch: int = 32,  # windows per batch call
+                contexts=(512, 2048), threads: int = 1, refresh: int = 32, log=None) -> dict:
+    "Latency p50/p95/p99 (ms per bar) and bars/s of the engine, full recompute vs incremental, tirex-mini and the 35M architecture; regime agreement."
+    import numpy as np, torch
+    from threadpoolctl import threadpool_limits
+    from sage_nb.tirex.engine import TiRexEngine, DEFAULT_MODE
+    from sage_nb.tirex.mini import n_params
+    from sage_nb.tirex.incremental_eval import tirex_models
+    torch.set_num_threads(threads)
+    rng = np.random.default_rng(0)
+    closes = 100 * np.exp(np.cumsum(rng.normal(0, 0.01, max(contexts) + refresh * 32 + 32 + (repeats or 320) + 8)))
+    res = dict(date=time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), threads=threads, quick=quick, batch=batch, refresh=refresh,
+               default_mode=DEFAULT_MODE, load_avg_1min_start=round(os.getloadavg()[0], 2), models={})
+    t_start = time.perf_counter()
+    with threadpool_limits(threads), tempfile.TemporaryDirectory() as d:
+        for name, src in tirex_models(quick, d).items():
+            entry = res["models"][name] = {}
+            n = repeats or (64 if quick else 320 if name == "tirex-mini" else 160)
+            for L in contexts:
+                t0 = time.perf_counter()
+                kinds = dict(full=("full", False), incremental=("incremental", False))
+                if name == "tirex-mini" and not quick: kinds["full_compiled"] = ("full", True)
+                engines = {k: TiRexEngine(src, context=L, device="cpu", compile=c, cache_size=0, batch_size=batch, mode=m, refresh=refresh)
+                           for k, (m, c) in kinds.items()}
+                entry.setdefault("params", n_params(engines["full"].model)); entry.setdefault("train_ctx_len", engines["full"].train_ctx_len)
+                for k, r in _bench_stream(engines, closes, n, batch).items(): entry[f"{k}_ctx{L}"] = r
+                f, i = entry[f"full_ctx{L}"]["streaming"], entry[f"incremental_ctx{L}"]["streaming"]
+                entry[f"full_over_incremental_ctx{L}"] = dict(p50=round(f["p50_ms"] / i["p50_ms"], 2), p95=round(f["p95_ms"] / i["p95_ms"], 2),
+                                                             mean=round(i["bars_per_s"] / f["bars_per_s"], 2))
+                entry[f"wall_s_ctx{L}"] = round(time.perf_counter() - t0, 1)
+                if log: log(f"{name} ctx{L}: " + json.dumps({k: v for k, v in entry.items() if k.endswith(f"ctx{L}")}))
+        res["predict_batch_mini_ctx512"] = _throughput(rng, 1000 if quick else 5000, refresh)
+        if not quick: res["agreement"] = _agreement_sp500(refresh)
+    res["load_avg_1min_end"] = round(os.getloadavg()[0], 2)
+    res["total_s"] = round(time.perf_counter() - t_start, 1)
+    return res
+
+# %% ../nbs/51_bench.ipynb #0ebb063e
+def _throughput(rng, n: int, refresh: int) -> dict:
+    "Backtest-style `predict_batch` over `n` bars, tirex-mini at context 512: bars/s in both modes."
+    import numpy as np, pandas as pd
+    from sage_nb.tirex.engine import TiRexEngine
+    x = pd.Series(100 * np.exp(np.cumsum(rng.normal(0, 0.01, n))), pd.date_range("2000-01-01", periods=n, freq="min", tz="UTC"))
+    out = dict(bars=n)
+    for mode in ("full", "incremental"):
+        eng = TiRexEngine("tirex-mini", context=512, device="cpu", cache_size=0, mode=mode, refresh=refresh)
+        t0 = time.perf_counter(); eng.predict_batch(x); dt = time.perf_counter() - t0
+        out[mode] = dict(seconds=round(dt, 2), bars_per_s=round(n / dt, 1))
+    return out
+
+def _agreement_sp500(refresh: int) -> dict:
+    "Regime agreement of incremental vs full (tirex-mini, default context and horizon) on sample:sp500, and the quantile deviation."
+    from sage_nb.core import SageConfig
+    from sage_nb.data import load_bars
+    from sage_nb.tirex.engine import TiRexEngine
+    from sage_nb.tirex.incremental_eval import compare_modes
+    tx, bars = SageConfig().tirex, load_bars("sample:sp500")
+    engs = {m: TiRexEngine("tirex-mini", tx.context, tx.horizon, device="cpu", cache_size=len(bars) + 1, mode=m, refresh=refresh) for m in ("full", "incremental")}
+    return compare_modes(bars, engs["full"], engs["incremental"])[0] | dict(model="tirex-mini", context=tx.context, horizon=tx.horizon, refresh=refresh, source="sample:sp500")
+
+# %% ../nbs/51_bench.ipynb #a1b4f90e
+def _get(res: dict, section: str, *path, default=None):
+    r = res.get("sections", {}).get(section, {})
+    v = r.get("result") if r.get("ok") else None
+    for p in path:
+        if not isinstance(v, dict) or p not in v: return default
+        v = v[p]
+    return v
+
+def _tirex_p95(res, model, kind, ctx, key="p95_ms"):
+    return _get(res, "tirex", "models", model, f"{kind}_ctx{ctx}", "streaming", key)
+
+_dm = lambda r: _get(r, "tirex", "default_mode")  # the engine's default mode in that run
+
+SUMMARY = {  # key -> (source description, getter)
+    "tirex35m_stream_p95_ms": ("tirex: 35M, context 2048, 1 thread, the engine's default mode", lambda r: _tirex_p95(r, "tirex-35M", _dm(r), 2048)),
+    "tirex35m_full_recompute_p95_ms": ("tirex: 35M, context 2048, full recompute", lambda r: _tirex_p95(r, "tirex-35M", "full", 2048)),
+    "tirexmini_stream_p95_ms": ("tirex: tirex-mini, context 512, the engine's default mode", lambda r: _tirex_p95(r, "tirex-mini", _dm(r), 512)),
+    "incremental_regime_agreement": ("tirex: incremental vs full regimes, tirex-mini, sample:sp500", lambda r: _get(r, "tirex", "agreement", "regime_agreement")),
+    "backtest_bars_per_second_daily": ("backtest: regime-aware backtest on sample:sp500, p50", lambda r: _get(r, "backtest", "regime_aware_bars_per_second", "p50")),
+    "backtest_bars_per_second_1min": ("backtest: 100k one-minute synthetic bars (the section's 1-minute run)",
+                                      lambda r: _get(r, "backtest", "bars_per_second_1min", default=_get(r, "backtest", "rss_run_bars_per_second"))),
+    "bare_nt_bars_per_second": ("backtest: bare NautilusTrader on sample:sp500, p50", lambda r: _get(r, "backtest", "bare_bars_per_second", "p50")),
+    "backtest_rss_growth_mb_per_100k": ("backtest: RSS growth of the first 1-minute run, per 100k bars",
+                                        lambda r: None if _get(r, "backtest", "rss_growth_mb") is None else _get(r, "backtest", "rss_growth_mb") * 1e5 / _get(r, "backtest", "rss_bars")),
+    "backtest_rss_growth_second_run_mb": ("backtest: RSS growth of an identical second run", lambda r: _get(r, "backtest", "rss_growth_second_run_mb")),
+    "rde_stream_p95_ms": ("rde_stream: streaming RDE detector, ONNX Runtime, p95", lambda r: _get(r, "rde_stream", "onnxruntime", "p95_ms")),
+}
+EXTRA = {  # CPU-time figures (robust on a shared machine) and the incremental mode next to the default one
+    "tirex35m_stream_cpu_p95_ms": ("tirex: 35M, context 2048, default mode, CPU time of the thread", lambda r: _tirex_p95(r, "tirex-35M", _dm(r), 2048, "cpu_p95_ms")),
+    "tirexmini_stream_cpu_p95_ms": ("tirex: tirex-mini, context 512, default mode, CPU time of the thread", lambda r: _tirex_p95(r, "tirex-mini", _dm(r), 512, "cpu_p95_ms")),
+    "tirex35m_incremental_stream_p95_ms": ("tirex: 35M, context 2048, incremental", lambda r: _tirex_p95(r, "tirex-35M", "incremental", 2048)),
+    "tirex35m_incremental_stream_cpu_p95_ms": ("tirex: 35M, context 2048, incremental, CPU time", lambda r: _tirex_p95(r, "tirex-35M", "incremental", 2048, "cpu_p95_ms")),
+    "tirexmini_incremental_stream_p95_ms": ("tirex: tirex-mini, context 512, incremental", lambda r: _tirex_p95(r, "tirex-mini", "incremental", 512)),
+    "tirexmini_incremental_stream_cpu_p95_ms": ("tirex: tirex-mini, context 512, incremental, CPU time", lambda r: _tirex_p95(r, "tirex-mini", "incremental", 512, "cpu_p95_ms")),
+    "rde_stream_cpu_p95_ms": ("rde_stream: streaming RDE detector, ONNX Runtime, CPU time of the thread", lambda r: _get(r, "rde_stream", "onnxruntime", "cpu_p95_ms")),
+}
+
+def summarize(res: dict) -> tuple[dict, dict]:
+    "The flat summary of a bench run (None where the section is missing) and the source of each figure."
+    out = {}
+    for k, (_, f) in (SUMMARY | EXTRA).items():
+        v = f(res)
+        out[k] = None if v is None else round(float(v), 4)
+    return out, {k: s for k, (s, _) in (SUMMARY | EXTRA).items()}
+
 # %% ../nbs/51_bench.ipynb #ebc9dcd6
 def run_bench(sections=tuple(SECTIONS), quick: bool = False, log=print, on_section=None) -> dict:
-    "Run the named benchmark sections; a failing section records its error instead of aborting."
+    "Run the named benchmark sections; a failing section records its error instead of aborting. Adds the flat `summary`."
     out = dict(machine=machine_info(), quick=quick, sections={})
     for name in sections:
         if name not in SECTIONS: raise ValueError(f"unknown benchmark section {name!r}; choose from {', '.join(SECTIONS)} or all")
@@ -60,6 +199,7 @@ def run_bench(sections=tuple(SECTIONS), quick: bool = False, log=print, on_secti
                                          traceback=traceback.format_exc(limit=5))
         if log: log(f"bench {name}: {'ok' if out['sections'][name]['ok'] else out['sections'][name]['error']} "
                     f"({out['sections'][name]['wall_s']} s)")
+        out["summary"], out["summary_sources"] = summarize(out)
         if on_section: on_section(out)
     return out
 
@@ -91,9 +231,12 @@ def add_cli(sub) -> None:
 
 # %% ../nbs/51_bench.ipynb #6947db3a
 def bench_tables(res: dict) -> dict:
-    "Flatten a bench JSON into tidy pandas tables (one per section) for display."
+    "Flatten a bench JSON into tidy pandas tables (summary first, then one per section) for display."
     import pandas as pd
     tabs = {}
+    if res.get("summary"):
+        src = res.get("summary_sources", {})
+        tabs["summary"] = pd.DataFrame([dict(key=k, value=v, source=src.get(k, "")) for k, v in res["summary"].items()]).set_index("key")
     tx = res["sections"].get("tirex", {}).get("result")
     if tx:
         rows = []
@@ -101,8 +244,9 @@ def bench_tables(res: dict) -> dict:
             for k, v in entry.items():
                 if isinstance(v, dict) and "streaming" in v:
                     for mode in ("streaming", "batch"):
-                        rows.append(dict(model=model, config=k, mode=mode, p50_ms=v[mode]["p50_ms"], p95_ms=v[mode]["p95_ms"], bars_per_s=v[mode]["bars_per_s"]))
+                        if mode in v: rows.append(dict(model=model, config=k, mode=mode, **{c: v[mode].get(c) for c in ("p50_ms", "p95_ms", "p99_ms", "cpu_p50_ms", "cpu_p95_ms", "bars_per_s")}))
         tabs["tirex"] = pd.DataFrame(rows)
+        if tx.get("agreement"): tabs["tirex_agreement"] = pd.json_normalize(tx["agreement"], sep=".").T.rename(columns={0: "value"})
     rd = res["sections"].get("rde", {}).get("result")
     if rd:  # {backend: {batch: {p50_ms, p95_ms}}} for every backend that ran
         tabs["rde"] = pd.DataFrame([dict(backend=b, batch=int(n), p50_ms=d["p50_ms"], p95_ms=d["p95_ms"])

@@ -146,6 +146,8 @@ class TiRexConfig:
     compile: bool = False
     cache_size: int = 4096
     batch_size: int = 256
+    mode: str = "full"  # `full` (exact recompute, the default) or `incremental` (carried states: faster, approximate; see 10_tirex.engine)
+    refresh: int = 32  # incremental mode: uses of a phase state between exact rebuilds
 
 @dataclass
 class ClassifierConfig:

@@ -33,17 +33,10 @@ class StreamingForecaster:
         return self.last
 
 class BatchForecaster:
-    "Forecasts computed ahead for a whole series with `predict_batch` (or `forecast_windows` when `every` > 1)."
+    "Forecasts computed ahead for a whole series with `predict_batch` (only every `every`-th bar when `every` > 1)."
     def __init__(self, engine: TiRexEngine, closes: pd.Series, every: int = 1):
         x, idx, n = closes.to_numpy(np.float64), closes.index, len(closes)
-        if every == 1: q = engine.predict_batch(closes)
-        else:
-            q = np.full((n, engine.horizon, len(engine.levels)), np.nan)
-            rows = [t for t in range(MIN_CONTEXT - 1, n) if t % every == 0]
-            full = [t for t in rows if t + 1 >= engine.context]
-            for t in rows:
-                if t + 1 < engine.context: q[t] = engine.forecast_windows(x[None, : t + 1])[0]  # short early windows
-            if full: q[full] = engine.forecast_windows(np.stack([x[t + 1 - engine.context: t + 1] for t in full]))
+        q = engine.predict_batch(closes, rows=None if every == 1 else range(0, n, every))
         self.preds, last = [], None
         for t in range(n):
             if not np.isnan(q[t]).all(): last = TiRexPrediction(idx[t], float(x[t]), engine.levels, q[t])
@@ -93,7 +86,7 @@ class TiRexRegimeDetector(Detector):
         self.name, self.every, self.engine, self.forecaster = detector, every, None, None
         if detector == "tirex":
             self.engine = engine or TiRexEngine(model or tx.model, context or tx.context, self.horizon, tx.device, tx.compile,
-                                                tx.cache_size, tx.batch_size)
+                                                tx.cache_size, tx.batch_size, mode=tx.mode, refresh=tx.refresh)
             self.forecaster = StreamingForecaster(self.engine, every)
         self.chain = make_chain(detector, self.cfg.classifier, self.cfg.fallback, self.horizon)
         self.state = MarketState(self.cfg.classifier)

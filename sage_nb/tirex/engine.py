@@ -1,4 +1,4 @@
-"""Causal TiRex quantile forecasts per bar — batch for backtests, streaming for live — bit-identical between the two, from the shipped `tirex-mini` or the real `NX-AI/TiRex`.
+"""Causal TiRex quantile forecasts per bar — batch for backtests, streaming for live — bit-identical between the two, from the shipped `tirex-mini` or the real `NX-AI/TiRex`; full recompute (exact, padding skipped) or incremental (carried states).
 
 Docs: https://sage-nb.github.io/sage_nb/tirex.engine.html.md"""
 
@@ -6,23 +6,26 @@ Docs: https://sage-nb.github.io/sage_nb/tirex.engine.html.md"""
 
 # %% ../../nbs/10_tirex.engine.ipynb #49574bf7
 from __future__ import annotations
-import contextlib, hashlib, importlib.resources, io, os, platform, tempfile, time
-from collections import OrderedDict, deque
+import contextlib, hashlib, importlib.resources, io
+from collections import OrderedDict
 from pathlib import Path
 import numpy as np
 import pandas as pd
 import torch
+from fastcore.basics import patch
 from ..core import TiRexPrediction, ConfigError, progress
+from .incremental import TokenStack, TokenStepper, PhaseStates
 
 # %% auto #0
-__all__ = ['TIREX_LEVELS', 'MIN_CONTEXT', 'MAX_CONTEXT', 'TiRexInputError', 'TiRexLoadError', 'shipped_model_path',
-           'resolve_device', 'load_tirex', 'check_batch_invariance', 'TiRexEngine', 'forecast_windows', 'predict_batch',
-           'update', 'prime', 'predictions', 'bench_tirex']
+__all__ = ['TIREX_LEVELS', 'MIN_CONTEXT', 'MAX_CONTEXT', 'MODES', 'DEFAULT_MODE', 'TiRexInputError', 'TiRexLoadError',
+           'shipped_model_path', 'resolve_device', 'load_tirex', 'check_batch_invariance', 'TiRexEngine']
 
 # %% ../../nbs/10_tirex.engine.ipynb #3bf59df3
 TIREX_LEVELS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)  # TiRex's native quantile levels
 MIN_CONTEXT = 64  # bars needed before the first forecast (two 32-bar patches); earlier bars are warm-up
 MAX_CONTEXT = 2048  # the full TiRex's training context
+MODES = ("full", "incremental")  # exact recompute of every window; carried per-phase states (09_tirex.incremental)
+DEFAULT_MODE = "full"  # incremental would be the default only with >= 99.5% regime agreement with full recompute (measured below)
 
 class TiRexInputError(ValueError):
     "A context window the engine refuses (non-finite, too short, out of order); the message names instrument, timestamp and problem."
@@ -106,6 +109,20 @@ def _digest(w: np.ndarray) -> bytes:
 def _first_bad(a: np.ndarray) -> int | None:
     bad = np.flatnonzero(~np.isfinite(a))
     return int(bad[0]) if len(bad) else None
+
+class _Ring:
+    "The last `cap` closes of a stream; `last(k)` is a contiguous view (every value is stored twice)."
+    def __init__(self, cap: int): self.cap, self.a, self.i, self.n = cap, np.empty(2 * cap), 0, 0
+    def __len__(self): return self.n
+    def append(self, v: float):
+        self.a[self.i] = self.a[self.i + self.cap] = v
+        self.i, self.n = (self.i + 1) % self.cap, min(self.n + 1, self.cap)
+    def extend(self, vs):
+        for v in vs[-self.cap:]: self.append(v)
+    def last(self, k: int) -> np.ndarray:
+        e = self.i + self.cap
+        return self.a[e - min(k, self.n): e]
+
 class TiRexEngine:
     "Causal TiRex quantile forecasts: `predict_batch` for backtests, `update` for streaming; both give identical bits."
     def __init__(self, model="tirex-mini",  # `tirex-mini`, checkpoint path, HF id, or an already loaded `TiRexZero`
@@ -114,21 +131,27 @@ class TiRexEngine:
                  device: str = "auto", compile: bool = False,
                  cache_size: int = 4096,  # LRU entries (0 disables the cache)
                  batch_size: int = 256,  # windows per model call in batch mode
-                 instrument: str = "default"):  # default instrument key for streaming state and the cache
+                 instrument: str = "default",  # default instrument key for streaming state and the cache
+                 mode: str = DEFAULT_MODE,  # `full` (exact recompute) or `incremental` (carried states, approximate)
+                 refresh: int = 32):  # incremental: uses of a phase between exact rebuilds (1 = every bar)
         if not isinstance(context, (int, np.integer)) or not MIN_CONTEXT <= context <= MAX_CONTEXT:
             raise ConfigError(f"tirex.context must be an integer in {MIN_CONTEXT}..{MAX_CONTEXT}, got {context!r}")
         if not isinstance(horizon, (int, np.integer)) or horizon < 1: raise ConfigError(f"tirex.horizon must be a positive integer, got {horizon!r}")
         if cache_size < 0 or batch_size < 1: raise ConfigError(f"tirex.cache_size must be >= 0 and tirex.batch_size >= 1, got {cache_size}, {batch_size}")
+        if mode not in MODES: raise ConfigError(f"tirex.mode must be one of {', '.join(MODES)}, got {mode!r}")
+        if not isinstance(refresh, (int, np.integer)) or refresh < 1: raise ConfigError(f"tirex.refresh must be a positive integer, got {refresh!r}")
         self.model = load_tirex(model, device, compile) if isinstance(model, (str, Path)) else _check_levels(model, type(model).__name__).eval()
         self.model_name = str(model) if isinstance(model, (str, Path)) else type(model).__name__
         self.context, self.horizon, self.batch_size, self.instrument = int(context), int(horizon), int(batch_size), instrument
-        self.levels = TIREX_LEVELS
+        self.mode, self.refresh, self.levels = mode, int(refresh), TIREX_LEVELS
         self.device = resolve_device(device)
         self.train_ctx_len = int(self.model.config.train_ctx_len)  # the model reads at most this many bars
+        self.stack = TokenStack(self.model)  # exact forecasts that skip the padding
+        self.stepper = TokenStepper(self.stack) if mode == "incremental" else None
         self._cache, self.cache_size, self._hits, self._misses = OrderedDict(), int(cache_size), 0, 0
         self._streams = {}
 
-    def __repr__(self): return f"TiRexEngine({self.model_name!r}, context={self.context}, horizon={self.horizon}, device={self.device!r})"
+    def __repr__(self): return f"TiRexEngine({self.model_name!r}, context={self.context}, horizon={self.horizon}, mode={self.mode!r}, device={self.device!r})"
 
     @property
     def cache_info(self) -> dict:
@@ -143,14 +166,10 @@ class TiRexEngine:
         else: self._streams.pop(instrument, None)
 
 # %% ../../nbs/10_tirex.engine.ipynb #391f52de
-@torch.inference_mode()
 def _run(self: TiRexEngine, padded: np.ndarray) -> np.ndarray:
-    "Quantiles [B, horizon, 9] for NaN-left-padded float32 windows [B, context]; one model call per `batch_size` chunk."
-    out = []
-    for i in range(0, len(padded), self.batch_size):
-        q, _ = self.model.forecast(context=torch.from_numpy(padded[i:i + self.batch_size]), prediction_length=self.horizon,
-                                   batch_size=self.batch_size, output_type="torch")
-        out.append(q.to(torch.float64).numpy())
+    "Quantiles [B, horizon, 9] for NaN-left-padded float32 windows [B, context]: exact recomputes, `batch_size` windows per pass."
+    out = [self.stack.forecast(torch.from_numpy(padded[i:i + self.batch_size]), self.horizon).to(torch.float64).numpy()
+           for i in range(0, len(padded), self.batch_size)]
     return np.concatenate(out) if out else np.empty((0, self.horizon, len(self.levels)))
 
 def _pad(self: TiRexEngine, windows: list) -> np.ndarray:
@@ -161,6 +180,7 @@ def _pad(self: TiRexEngine, windows: list) -> np.ndarray:
         a[i, self.context - len(w):] = w
     return a
 
+@patch
 def forecast_windows(self: TiRexEngine, windows: np.ndarray, instrument=None) -> np.ndarray:
     "Quantiles [B, horizon, 9] (price units) for closes `windows` [B, L] (last column = the bar forecast from; L >= MIN_CONTEXT)."
     w = np.asarray(windows, dtype=np.float64)
@@ -172,21 +192,21 @@ def forecast_windows(self: TiRexEngine, windows: np.ndarray, instrument=None) ->
     if len(bad): raise TiRexInputError(f"{inst}: window {bad[0]} contains a non-finite close ({w[bad[0]][~np.isfinite(w[bad[0]])][0]}) at column {_first_bad(w[bad[0]])}; TiRex would silently treat it as 0")
     return _run(self, _pad(self, list(w)))
 
-TiRexEngine._run, TiRexEngine._pad, TiRexEngine.forecast_windows = _run, _pad, forecast_windows
-
 # %% ../../nbs/10_tirex.engine.ipynb #eccb5dcb
-def _key(self: TiRexEngine, inst, ts, window: np.ndarray) -> tuple:
-    return (inst, pd.Timestamp(ts), self.context, self.horizon, _digest(window))
+def _key(self: TiRexEngine, inst, ts, window: np.ndarray, t: int | None = None) -> tuple | None:
+    if not self.cache_size: return None  # no cache: no digest to pay for
+    k = (inst, pd.Timestamp(ts), self.context, self.horizon, _digest(window))
+    return k if self.mode == "full" else k + ("incremental", self.refresh, int(t))
 
 def _cache_get(self: TiRexEngine, key):
-    if self.cache_size and key in self._cache:
+    if key is not None and key in self._cache:
         self._cache.move_to_end(key); self._hits += 1
         return self._cache[key]
     self._misses += 1
     return None
 
 def _cache_put(self: TiRexEngine, key, q: np.ndarray):
-    if not self.cache_size: return
+    if key is None: return
     q = q.copy(); q.setflags(write=False)
     self._cache[key] = q; self._cache.move_to_end(key)
     while len(self._cache) > self.cache_size: self._cache.popitem(last=False)
@@ -197,7 +217,22 @@ def _check_series(self: TiRexEngine, closes, inst):
         raise TiRexInputError(f"{inst}: bar timestamps must be strictly increasing")
     return closes.to_numpy(np.float64)
 
-def predict_batch(self: TiRexEngine, closes: pd.Series, instrument=None, on_invalid: str = "raise") -> np.ndarray:
+def _phases(self: TiRexEngine) -> PhaseStates:
+    return PhaseStates(self.stack, self.stepper, self.context, self.horizon, self.refresh, MIN_CONTEXT - 1)
+
+def _batch_incremental(self: TiRexEngine, idx, x: np.ndarray, inst, rows, out: np.ndarray) -> np.ndarray:
+    x32, ps = x.astype(np.float32), _phases(self)
+    for t in rows:
+        k = _key(self, inst, idx[t], x[ps.span(t): t + 1], t)
+        q = _cache_get(self, k)
+        if q is None: q = ps.forecast(t, lambda lo, hi: x32[lo:hi + 1]); _cache_put(self, k, q)
+        out[t] = q
+    return out
+
+# %% ../../nbs/10_tirex.engine.ipynb #e4fd7588
+@patch
+def predict_batch(self: TiRexEngine, closes: pd.Series, instrument=None, on_invalid: str = "raise",
+                  rows=None) -> np.ndarray:  # bar positions to forecast (default: all); the others stay NaN
     "Quantiles [len(closes), horizon, 9] for every bar (NaN during warm-up). `on_invalid='skip'` gives NaN rows for non-finite closes and leaves them out of later windows, as streaming does."
     inst = self.instrument if instrument is None else instrument
     if on_invalid not in ("raise", "skip"): raise ConfigError(f"on_invalid must be 'raise' or 'skip', got {on_invalid!r}")
@@ -209,10 +244,12 @@ def predict_batch(self: TiRexEngine, closes: pd.Series, instrument=None, on_inva
             i = int(np.flatnonzero(~ok)[0])
             raise TiRexInputError(f"{inst} @ {closes.index[i]}: close is {x[i]} (non-finite); TiRex would silently treat it as 0")
         pos = np.flatnonzero(ok)  # streaming drops rejected bars: windows are built from the finite bars only
-        out[pos] = self.predict_batch(closes.iloc[pos], instrument=inst)
+        out[pos] = self.predict_batch(closes.iloc[pos], instrument=inst, rows=None if rows is None else np.flatnonzero(np.isin(pos, rows)))
         return out
+    want = range(MIN_CONTEXT - 1, len(x)) if rows is None else sorted({int(r) for r in rows if MIN_CONTEXT - 1 <= int(r) < len(x)})
+    if self.mode == "incremental": return _batch_incremental(self, closes.index, x, inst, want, out)
     idx, todo, keys = closes.index, [], {}
-    for t in range(MIN_CONTEXT - 1, len(x)):
+    for t in want:
         w = x[max(0, t - self.context + 1): t + 1]
         k = _key(self, inst, idx[t], w)
         q = _cache_get(self, k)
@@ -227,119 +264,64 @@ def predict_batch(self: TiRexEngine, closes: pd.Series, instrument=None, on_inva
             bar.update(len(ts_))
     return out
 
-TiRexEngine._key, TiRexEngine._cache_get, TiRexEngine._cache_put, TiRexEngine.predict_batch = _key, _cache_get, _cache_put, predict_batch
-
 # %% ../../nbs/10_tirex.engine.ipynb #d2337970
+def _stream(self: TiRexEngine, inst) -> dict:
+    cap = self.context + (self.refresh * self.stack.P if self.mode == "incremental" else 0)  # the most bars a forecast reads
+    return self._streams.setdefault(inst, dict(buf=_Ring(cap), n=0, last_ts=None, last=None, inc=None))
+
+def _forecast_stream(self: TiRexEngine, st: dict, inst, ts) -> np.ndarray:
+    "The forecast for the stream's last bar (index n - 1)."
+    t = st["n"] - 1
+    if self.mode == "full":
+        w = st["buf"].last(self.context).copy()
+        k = _key(self, inst, ts, w)
+        q = _cache_get(self, k)
+        if q is None: q = _run(self, _pad(self, [w]))[0]; _cache_put(self, k, q)
+        return q
+    ps = st["inc"] = st["inc"] or _phases(self)
+    lo = ps.span(t)
+    w = st["buf"].last(t - lo + 1)  # bars lo .. t
+    k = _key(self, inst, ts, w, t)
+    q = _cache_get(self, k)
+    if q is None:
+        w32 = w.astype(np.float32)
+        q = ps.forecast(t, lambda a, b: w32[a - lo: b - lo + 1]); _cache_put(self, k, q)
+    return q
+
+@patch
 def update(self: TiRexEngine, ts, close, instrument=None) -> TiRexPrediction | None:
     "Streaming: append bar (`ts`, `close`) and return its forecast, or None during warm-up."
     inst = self.instrument if instrument is None else instrument
     ts = pd.Timestamp(ts)
     try: c = float(close)
     except (TypeError, ValueError): raise TiRexInputError(f"{inst} @ {ts}: close {close!r} is not a number") from None
-    st = self._streams.setdefault(inst, dict(buf=deque(maxlen=self.context), n=0, last_ts=None, last=None))
+    st = _stream(self, inst)
     if not np.isfinite(c): raise TiRexInputError(f"{inst} @ {ts}: close is {c} (non-finite); bar rejected, TiRex would silently treat it as 0")
     if st["last_ts"] is not None and ts <= st["last_ts"]:
-        if ts == st["last_ts"] and c == st["buf"][-1]:
+        if ts == st["last_ts"] and c == st["buf"].last(1)[0]:
             if st["last"] is not None: self._hits += 1
             return st["last"]
         raise TiRexInputError(f"{inst} @ {ts}: bar is not after the previous bar ({st['last_ts']}); timestamps must increase")
     st["buf"].append(c); st["n"] += 1; st["last_ts"] = ts
     if st["n"] < MIN_CONTEXT: st["last"] = None; return None
-    w = np.fromiter(st["buf"], np.float64, len(st["buf"]))
-    k = _key(self, inst, ts, w)
-    q = _cache_get(self, k)
-    if q is None:
-        q = _run(self, _pad(self, [w]))[0]
-        _cache_put(self, k, q)
-    st["last"] = TiRexPrediction(ts, c, self.levels, np.array(q))
+    st["last"] = TiRexPrediction(ts, c, self.levels, np.array(_forecast_stream(self, st, inst, ts)))
     return st["last"]
 
+@patch
 def prime(self: TiRexEngine, closes: pd.Series, instrument=None) -> int:
     "Load history into the instrument's streaming window without forecasting (e.g. at start-up); returns the bars held."
     inst = self.instrument if instrument is None else instrument
     x = _check_series(self, closes, inst)
     if (i := _first_bad(x)) is not None: raise TiRexInputError(f"{inst} @ {closes.index[i]}: close is {x[i]} (non-finite)")
-    st = self._streams.setdefault(inst, dict(buf=deque(maxlen=self.context), n=0, last_ts=None, last=None))
+    st = _stream(self, inst)
     if len(x) and st["last_ts"] is not None and closes.index[0] <= st["last_ts"]:
         raise TiRexInputError(f"{inst} @ {closes.index[0]}: history is not after the previous bar ({st['last_ts']}); timestamps must increase")
-    if len(x): st["buf"].extend(x.tolist()); st["n"] += len(x); st["last_ts"] = pd.Timestamp(closes.index[-1]); st["last"] = None
+    if len(x): st["buf"].extend(x); st["n"] += len(x); st["last_ts"] = pd.Timestamp(closes.index[-1]); st["last"] = None
     return len(st["buf"])
 
+@patch
 def predictions(self: TiRexEngine, closes: pd.Series, instrument=None) -> list:
     "`predict_batch` as a list of `TiRexPrediction` (None during warm-up)."
     q = self.predict_batch(closes, instrument)
     x = closes.to_numpy(np.float64)
     return [None if np.isnan(q[t]).all() else TiRexPrediction(closes.index[t], float(x[t]), self.levels, q[t]) for t in range(len(x))]
-
-TiRexEngine.update, TiRexEngine.prime, TiRexEngine.predictions = update, prime, predictions
-
-# %% ../../nbs/10_tirex.engine.ipynb #657a4c42
-def _pcts(ms: list) -> dict:
-    a = np.asarray(ms)
-    return dict(p50_ms=round(float(np.percentile(a, 50)), 3), p95_ms=round(float(np.percentile(a, 95)), 3),
-                bars_per_s=round(1000.0 / float(np.mean(a)), 1), n=len(a))
-
-def _bench_pair(engines: dict, closes: np.ndarray, repeats: int, batch: int) -> dict:
-    "Time engines (eager / compiled) interleaved bar by bar, so load drift on a shared machine hits both alike."
-    L = next(iter(engines.values())).context
-    idx = pd.date_range("2000-01-01", periods=len(closes), freq="min", tz="UTC")
-    W = np.lib.stride_tricks.sliding_window_view(closes, L)[:batch]
-    for e in engines.values():
-        e.prime(pd.Series(closes[:L - 3], idx[:L - 3]))  # history without forecasting
-        for t in range(L - 3, L): e.update(idx[t], closes[t])  # warm-up (and compilation), not timed
-        e.forecast_windows(W)
-    ms, bms = {k: [] for k in engines}, {k: [] for k in engines}
-    for t in range(L, L + repeats):
-        for k, e in engines.items():
-            t0 = time.perf_counter(); e.update(idx[t], closes[t]); ms[k].append(1000 * (time.perf_counter() - t0))
-    for _ in range(max(2, repeats // 5)):
-        for k, e in engines.items():
-            t0 = time.perf_counter(); e.forecast_windows(W); bms[k].append(1000 * (time.perf_counter() - t0) / len(W))
-    return {k: dict(streaming=_pcts(ms[k]), batch=_pcts(bms[k]) | dict(batch_size=len(W))) for k in engines}
-
-def bench_tirex(quick: bool = False,  # tirex-mini only, eager, few repeats (< 60 s)
-                repeats: int = 10,  # timed streaming bars per configuration (batch: max(2, repeats // 5) calls)
-                batch: int = 32,  # windows per batch call
-                contexts=(512, 2048), threads: int | None = None, log=None,
-                compile_full: bool = False) -> dict:  # also compile the 35M model (torch.compile's C++ build of it ran > 35 min on a 2-core CPU)
-    "Latency p50/p95 (ms per bar) and bars/s of the engine: tirex-mini and full TiRex, streaming and batch, eager and compiled."
-    from sage_nb.tirex.mini import build_tirex, FULL_MODEL_CONFIG, FULL_TRAIN_CTX, n_params, save_tirex_checkpoint
-    if threads: torch.set_num_threads(threads)
-    if quick: repeats, batch = min(repeats, 8), min(batch, 32)
-    rng = np.random.default_rng(0)
-    closes = 100 * np.exp(np.cumsum(rng.normal(0, 0.01, max(contexts) + repeats + batch + 8)))
-    res = dict(date=time.strftime("%Y-%m-%d"), machine=platform.processor() or platform.machine(), cpu_count=os.cpu_count(),
-               torch=torch.__version__, threads=torch.get_num_threads(), device="cpu", quick=quick, repeats=repeats, batch=batch,
-               load_avg_1min_start=round(os.getloadavg()[0], 2), compile_full=compile_full, models={})
-    t_start = time.perf_counter()
-    with tempfile.TemporaryDirectory() as d:
-        models = {"tirex-mini": "tirex-mini"}
-        if not quick:  # the real architecture with random weights, saved and loaded like a user checkpoint
-            full = build_tirex(FULL_MODEL_CONFIG, FULL_TRAIN_CTX, seed=0)
-            models["tirex-35M"] = str(save_tirex_checkpoint(full, Path(d) / "tirex-35M-random.ckpt")); del full
-        for name, src in models.items():
-            entry = dict(); res["models"][name] = entry
-            compiled = not quick and (name == "tirex-mini" or compile_full)
-            if not quick and not compiled:
-                entry["compiled"] = "not measured: compile_full=False (torch.compile's C++ build of the 35M model did not finish within 35 min on the 2-core CPU)"
-            for L in contexts:
-                t0 = time.perf_counter()
-                engines = {tag: TiRexEngine(src, context=L, device="cpu", compile=comp, cache_size=0, batch_size=batch)
-                           for tag, comp in ((("eager", False), ("compiled", True)) if compiled else (("eager", False),))}
-                e0 = engines["eager"]
-                entry.setdefault("params", n_params(e0.model)); entry.setdefault("train_ctx_len", e0.train_ctx_len)
-                for tag, r in _bench_pair(engines, closes, repeats, batch).items(): entry[f"{tag}_ctx{L}"] = r
-                if compiled:
-                    e, c = entry[f"eager_ctx{L}"], entry[f"compiled_ctx{L}"]
-                    entry[f"eager_over_compiled_ctx{L}"] = dict(streaming_p50=round(e["streaming"]["p50_ms"] / c["streaming"]["p50_ms"], 2),
-                                                               batch_p50=round(e["batch"]["p50_ms"] / c["batch"]["p50_ms"], 2))
-                entry[f"wall_s_ctx{L}"] = round(time.perf_counter() - t0, 1)
-                if log: log(f"{name} ctx{L}: " + str({k: v for k, v in entry.items() if k.endswith(f"ctx{L}")}))
-        # throughput of a backtest-style predict_batch (5,000 bars; 1,000 when quick), tirex-mini at context 512, eager
-        eng, n = TiRexEngine("tirex-mini", context=512, device="cpu", cache_size=0), 1000 if quick else 5000
-        x = pd.Series(100 * np.exp(np.cumsum(rng.normal(0, 0.01, n))), pd.date_range("2000-01-01", periods=n, freq="min", tz="UTC"))
-        t0 = time.perf_counter(); eng.predict_batch(x); dt = time.perf_counter() - t0
-        res["predict_batch_mini_ctx512"] = dict(bars=n, seconds=round(dt, 2), bars_per_s=round(len(x) / dt, 1))
-    res["load_avg_1min_end"] = round(os.getloadavg()[0], 2)
-    res["total_s"] = round(time.perf_counter() - t_start, 1)
-    return res
