@@ -26,6 +26,7 @@ SUBCOMMANDS = {
     "rde": "sage_nb.rde.cli",
     "backtest": "sage_nb.nautilus.runner",
     "bench": "sage_nb.bench",
+    "sweep": "sage_nb.sweep.run",
 }
 
 # %% ../nbs/03_cli.ipynb #14e93ec7
