@@ -24,7 +24,7 @@ __all__ = ['FOLD_COLUMNS', 'WORKER_COLUMNS', 'MANIFEST', 'results_frame', 'fold_
 
 # %% ../../nbs/54_sweep.results.ipynb #99a61930
 FOLD_COLUMNS = ("fold", "first", "test_first", "last")
-WORKER_COLUMNS = ("wall_seconds", "worker_rss_mb", "worker_peak_rss_mb", "pid", "host")
+WORKER_COLUMNS = ("wall_seconds", "cpu_seconds", "worker_rss_mb", "worker_peak_rss_mb", "pid", "host", "ended")
 
 def _scalar(v) -> bool: return v is None or isinstance(v, (bool, int, float, str))
 
@@ -104,10 +104,12 @@ def stitch_walk_forward(out, results: pd.DataFrame, keys: list) -> tuple[pd.Data
 MANIFEST = "sweep.json"
 
 def write_manifest(out, spec: Spec, runs: list[Run], **extra) -> dict:
-    "Write `sweep.json`: the spec, run ids, version (and `extra`), atomically; returns it."
-    m = dict(spec=dict(axes=spec.axes, walk_forward=None if spec.walk_forward is None else spec.walk_forward.__dict__,
+    "Write `sweep.json`: the spec, run ids, version (and `extra`; an earlier manifest's `created` and `report_digest` are kept), atomically."
+    prev = {k: v for k, v in (read_manifest(out) or {}).items() if k in ("created", "report_digest")}
+    m = prev | dict(spec=dict(axes=spec.axes, walk_forward=None if spec.walk_forward is None else spec.walk_forward.__dict__,
                        path=None if spec.path is None else str(spec.path)),
              runs=[r.run_id for r in runs], sage_nb=sage_nb.__version__, updated=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())) | extra
+    m.setdefault("created", m["updated"])
     with atomic_write(Path(out) / MANIFEST) as f: json.dump(m, f, indent=1, default=str)
     return m
 

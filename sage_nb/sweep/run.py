@@ -21,14 +21,16 @@ __all__ = ['MAX_CALLS', 'LOOPBACK', 'SWEEP_FILES', 'ray_session', 'prepare_out',
            'run_sweep', 'cmd_sweep', 'add_cli']
 
 # %% ../../nbs/55_sweep.run.ipynb #0ddc62a4
-MAX_CALLS = 4  # runs per worker process before Ray replaces it
+MAX_CALLS = 8  # runs per worker process before Ray replaces it (see the memory measurement below)
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
 
 @contextlib.contextmanager
 def ray_session(workers: int | None = None, address: str | None = None):
     "Start an embedded Ray on 127.0.0.1 with `workers` CPUs and no dashboard, or join the cluster at `address`/`RAY_ADDRESS`; yields the runs to keep in flight."
     address = address or os.environ.get("RAY_ADDRESS") or None
-    if not address: os.environ["RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"] = "0"  # before Ray is imported: keep a one-machine Ray on 127.0.0.1
+    if not address:
+        os.environ["RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"] = "0"  # before Ray is imported: keep a one-machine Ray on 127.0.0.1
+        os.environ.setdefault("RAY_worker_niceness", "0")  # runs get the priority `sage-nb backtest` gets (Ray's default is nice 15)
     import ray
     from ray._private import ray_constants
     if ray.is_initialized():  # the caller's own Ray (e.g. in a notebook): use it as it is
@@ -83,6 +85,7 @@ class SweepResult:
     seconds: float  # wall time of the call
     report: Path | None = None  # report.html when rendered now
     tables: dict = field(default_factory=dict)  # every table written
+    timings: dict = field(default_factory=dict)  # seconds: plan, ray_start, runs, driver_per_run, results, report
     driver_peak_rss_mb: float | None = None
 
 def _lost(run: Run, e: Exception) -> dict:
@@ -96,11 +99,13 @@ def finished(rec: dict | None, retry_failed: bool = False) -> bool:
 
 # %% ../../nbs/55_sweep.run.ipynb #9b1b0a6e
 def _execute(todo: list[Run], frames: dict, out: Path, records: dict, workers, address, max_calls, retries, threads, run_reports,
-             progress: bool, total: int) -> None:
+             progress: bool, total: int, timings: dict) -> None:
     "Run `todo` as Ray tasks, at most twice the free slots in flight, writing each run folder as it finishes."
     import ray
     from tqdm.auto import tqdm
+    t0 = time.perf_counter()
     with ray_session(workers, address) as slots:
+        timings.update(ray_start=time.perf_counter() - t0, slots=slots, driver_per_run=0.0); t1 = time.perf_counter()
         task = ray.remote(num_cpus=1, max_calls=max_calls, max_retries=retries, retry_exceptions=False)(execute_run)
         data = {s: ray.put(frames[s]) for s in dict.fromkeys(r.source for r in todo)}  # once per source, shared by the tasks
         queue, inflight, n, skipped = list(todo), {}, dict(ok=0, failed=0), total - len(todo)
@@ -112,15 +117,16 @@ def _execute(todo: list[Run], frames: dict, out: Path, records: dict, workers, a
                     r = queue.pop(0); inflight[task.remote(r, data[r.source], threads, run_reports, sage_nb.__version__)] = r
                 done, _ = ray.wait(list(inflight), num_returns=1, timeout=1.0)
                 for ref in done:
-                    run = inflight.pop(ref)
+                    run, t = inflight.pop(ref), time.perf_counter()
                     try: rec = ray.get(ref)
                     except ray.exceptions.RayError as e: rec = _lost(run, e)
                     records[run.run_id] = write_run(out, run, rec); n[rec["status"]] += 1; bar.update(1)
+                    timings["driver_per_run"] += (time.perf_counter() - t) / len(todo)
                 bar.set_description_str(f"ok {n['ok']}, failed {n['failed']}, skipped {skipped}")
         except KeyboardInterrupt:
             for ref in inflight: ray.cancel(ref, force=True)
             raise
-        finally: bar.close()
+        finally: bar.close(); timings["runs"] = time.perf_counter() - t1
 
 # %% ../../nbs/55_sweep.run.ipynb #9857610d
 def run_sweep(spec, out, workers: int | None = None, address: str | None = None, max_calls: int = MAX_CALLS, retries: int = 2,
@@ -131,21 +137,23 @@ def run_sweep(spec, out, workers: int | None = None, address: str | None = None,
     t0 = time.perf_counter()
     spec = spec if isinstance(spec, Spec) else read_spec(spec)
     runs, frames = plan_runs(spec)  # every input error is raised here, before anything is written
+    timings = dict(plan=time.perf_counter() - t0)
     out = prepare_out(out, force)
     write_manifest(out, spec, runs)
     records = {r.run_id: rec for r in runs if finished(rec := read_record(out, r.run_id), retry_failed)}
     todo, stop = [r for r in runs if r.run_id not in records], None
     if todo:
-        try: _execute(todo, frames, out, records, workers, address, max_calls, retries, threads, run_reports, progress, len(runs))
+        try: _execute(todo, frames, out, records, workers, address, max_calls, retries, threads, run_reports, progress, len(runs), timings)
         except KeyboardInterrupt as e: stop = e
-    tables = write_results(out, spec, runs, records)
+    t1 = time.perf_counter(); tables = write_results(out, spec, runs, records); timings["results"] = time.perf_counter() - t1
     if stop is not None:
         done = sum(1 for r in runs if r.run_id in records)
         raise SweepInterrupted(f"interrupted: {done} of {len(runs)} runs finished and kept in {out / 'runs'}; {out / 'results.parquet'} "
                                f"lists the other {len(runs) - done} as pending; run the same command again to finish them")
-    path = render_sweep_report(out, tables["results"]) if report else None
+    t1 = time.perf_counter(); path = render_sweep_report(out, tables["results"]) if report else None; timings["report"] = time.perf_counter() - t1
+    write_manifest(out, spec, runs, timings={k: round(v, 3) for k, v in timings.items()}, executed=len(todo))
     return SweepResult(out, tables["results"], sum(1 for r in todo if r.run_id in records), len(runs) - len(todo), time.perf_counter() - t0,
-                       path, tables, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+                       path, tables, timings, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 
 # %% ../../nbs/55_sweep.run.ipynb #dd5c8022
 def _describe(row, keys) -> str: return ", ".join(f"{k}={row[k]}" for k in keys)

@@ -7,7 +7,7 @@ Docs: https://sage-nb.github.io/sage_nb/sweep.spec.html.md"""
 # %% ../../nbs/52_sweep.spec.ipynb #7a4e3bdf
 from __future__ import annotations
 import dataclasses, datetime as dt, difflib, hashlib, itertools, json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 import pandas as pd
 import yaml
@@ -112,10 +112,12 @@ class Spec:
         return [dict(zip(keys, vs)) for vs in itertools.product(*(self.axes[k] for k in keys))]
 
     def resolve(self, key: str, value):
-        "A path-valued option made absolute against the spec's folder (samples and ids are left alone)."
-        if key not in PATH_OPTIONS or value is None or str(value).startswith("sample:"): return value
+        "A path-valued option made absolute against the spec's folder (samples, and model names such as `tirex-mini` or Hugging Face ids, are left alone)."
+        if key not in PATH_OPTIONS + ("model",) or value is None or str(value).startswith("sample:"): return value
         p = Path(value).expanduser()
-        return str(p if p.is_absolute() or self.path is None else (self.path.parent / p).resolve())
+        if p.is_absolute() or self.path is None: return str(p)
+        q = (self.path.parent / p).resolve()
+        return str(q) if key != "model" or q.exists() or p.suffix else value
 
 # %% ../../nbs/52_sweep.spec.ipynb #dc642573
 def _check_key(key: str, values, where: str) -> list:
@@ -191,20 +193,39 @@ class Run:
         return argv
 
 # %% ../../nbs/52_sweep.spec.ipynb #a2bc48b6
-def _resolve_config(values: dict, spec: Spec, where: str) -> dict:
+def _resolve_config(values: dict, spec: Spec, where: str, bases: dict) -> dict:
     base = spec.resolve("config", values.get("config"))
-    try: cfg = load_config(base).to_dict()
-    except ConfigError as e: raise SpecError(f"{where}key 'config': {e}") from None
+    if base not in bases:
+        try: bases[base] = load_config(base).to_dict()
+        except ConfigError as e: raise SpecError(f"{where}key 'config': {e}") from None
+    cfg = json.loads(json.dumps(bases[base]))  # a copy
     for k, v in values.items():
         if k not in RUN_OPTIONS: s, name = k.split(".", 1); cfg[s][name] = v
     try: load_config(cfg)  # every value was checked alone; this checks the whole
     except ConfigError as e: raise SpecError(f"{where}{e}") from None
     return cfg
 
-def _run(spec, values, bars, cfg, options, fold=None) -> Run:
-    files = {k: _file_hash(options.get(k)) for k in ("model", "rde_model", "rde_map")}
-    key = dict(options={k: v for k, v in options.items() if k not in ("start", "end")}, config=cfg, bars=bars_hash(bars),
-               files=files, version=sage_nb.__version__)
+def _windows(spec: Spec, bars: pd.DataFrame, options: dict, label: str, where: str) -> list[tuple[dict, str, dict | None]]:
+    "The bars one configuration runs on: `(start/end options, bars hash, fold)` for its period, or for each walk-forward fold."
+    try: seen = slice_bars(bars, options.get("start"), options.get("end"))
+    except DataError as e: raise SpecError(f"{where}data {label}: {e}") from None
+    if spec.walk_forward is None: return [({}, bars_hash(seen), None)]
+    folds, out = spec.walk_forward.folds(len(seen)), []
+    if not folds: raise SpecError(f"{where}key 'walk_forward': train {spec.walk_forward.train} + test {spec.walk_forward.test} bars "
+                                  f"do not fit in the {len(seen)} bars of {label} ({seen.index[0]} to {seen.index[-1]})")
+    for k, (a, b, c) in enumerate(folds):
+        part = seen.iloc[a:c]
+        bounds = dict(start=_bound(part.index[0]), end=_bound(part.index[-1]))
+        assert len(slice_bars(bars, bounds["start"], bounds["end"])) == len(part), "fold bounds do not select the fold's bars"
+        out.append((bounds, bars_hash(part), dict(fold=k + 1, first=str(part.index[0]), test_first=str(part.index[b - a]),
+                                                  last=str(part.index[-1]), train_bars=b - a, test_bars=c - b)))
+    return out
+
+def _run(spec, values, data_hash: str, cfg, options, fold, files: dict) -> Run:
+    for k in ("model", "rde_model", "rde_map"):
+        if (p := options.get(k)) not in files: files[p] = _file_hash(p)
+    key = dict(options={k: v for k, v in options.items() if k not in ("start", "end")}, config=cfg, bars=data_hash,
+               files={k: files[options.get(k)] for k in ("model", "rde_model", "rde_map")}, version=sage_nb.__version__)
     digest = lambda o: hashlib.sha256(json.dumps(o, sort_keys=True, default=str).encode()).hexdigest()[:16]
     return Run(digest(key), digest(values), values, spec.resolve("data", values["data"]), options, cfg, fold)
 
@@ -216,22 +237,12 @@ def plan_runs(spec: Spec) -> tuple[list[Run], dict]:
     for src in spec.axes["data"]:
         try: frames[spec.resolve("data", src)] = load_bars(spec.resolve("data", src), min_bars=2)
         except DataError as e: raise SpecError(f"{where}key 'data', value {src!r}: {e}") from None
-    runs = []
+    runs, windows, bases, files = [], {}, {}, {}  # windows, base configs and file hashes are shared by many runs: computed once
     for values in spec.configurations():
-        cfg = _resolve_config(values, spec, where)
+        cfg = _resolve_config(values, spec, where, bases)
         options = {k: spec.resolve(k, v) for k, v in values.items() if k in RUN_OPTIONS and k not in ("data", "config")}
-        bars = frames[spec.resolve("data", values["data"])]
-        try: seen = slice_bars(bars, options.get("start"), options.get("end"))
-        except DataError as e: raise SpecError(f"{where}data {values['data']}: {e}") from None
-        if spec.walk_forward is None: runs.append(_run(spec, values, seen, cfg, options)); continue
-        folds = spec.walk_forward.folds(len(seen))
-        if not folds: raise SpecError(f"{where}key 'walk_forward': train {spec.walk_forward.train} + test {spec.walk_forward.test} bars "
-                                      f"do not fit in the {len(seen)} bars of {values['data']} ({seen.index[0]} to {seen.index[-1]})")
-        for k, (a, b, c) in enumerate(folds):
-            part = seen.iloc[a:c]
-            opts = dict(options, start=_bound(part.index[0]), end=_bound(part.index[-1]))
-            assert len(slice_bars(bars, opts["start"], opts["end"])) == len(part), "fold bounds do not select the fold's bars"
-            fold = dict(fold=k + 1, first=str(part.index[0]), test_first=str(part.index[b - a]), last=str(part.index[-1]),
-                        train_bars=b - a, test_bars=c - b)
-            runs.append(_run(spec, values, part, cfg, opts, fold))
+        source = spec.resolve("data", values["data"])
+        if (key := (source, options.get("start"), options.get("end"))) not in windows:
+            windows[key] = _windows(spec, frames[source], options, values["data"], where)
+        runs += [_run(spec, values, h, cfg, options | bounds, fold, files) for bounds, h, fold in windows[key]]
     return runs, frames

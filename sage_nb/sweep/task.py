@@ -6,7 +6,7 @@ Docs: https://sage-nb.github.io/sage_nb/sweep.task.html.md"""
 
 # %% ../../nbs/53_sweep.task.ipynb #80c481be
 from __future__ import annotations
-import contextlib, json, os, resource, shutil, socket, tempfile, time, traceback
+import json, os, resource, shutil, socket, tempfile, time, traceback
 from pathlib import Path
 import yaml
 import sage_nb
@@ -24,12 +24,15 @@ def backtest(bars, run: Run, out: Path, threads: int = 1, report: bool = False) 
     return run_backtest(bars, config=run.config, out=out, report=report, **run.options).metrics
 
 # %% ../../nbs/53_sweep.task.ipynb #e467fa7b
+def _cpu() -> float:
+    u = resource.getrusage(resource.RUSAGE_SELF); return u.ru_utime + u.ru_stime
+
 def _rss_mb() -> float:
     with open("/proc/self/statm") as f: return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 def execute_run(run: Run, bars, threads: int = 1, report: bool = False, version: str | None = None) -> dict:
     "Body of a sweep task: one backtest in this process; returns the record with the files' bytes (a failing run returns its error)."
-    t0, rec = time.perf_counter(), dict(run_id=run.run_id, host=socket.gethostname(), pid=os.getpid())
+    t0, cpu0, rec = time.perf_counter(), _cpu(), dict(run_id=run.run_id, host=socket.gethostname(), pid=os.getpid())
     try:
         if version is not None and version != sage_nb.__version__:
             raise RuntimeError(f"worker {rec['host']} has sage_nb {sage_nb.__version__}, the driver {version}; install the same version on every node")
@@ -39,7 +42,7 @@ def execute_run(run: Run, bars, threads: int = 1, report: bool = False, version:
         rec.update(status="ok", error=None, metrics=metrics, files=files)
     except Exception as e:
         rec.update(status="failed", error=f"{type(e).__name__}: {e}", traceback=traceback.format_exc(), metrics=None, files={})
-    return rec | dict(wall_seconds=round(time.perf_counter() - t0, 3), worker_rss_mb=round(_rss_mb(), 1),
+    return rec | dict(wall_seconds=round(time.perf_counter() - t0, 3), cpu_seconds=round(_cpu() - cpu0, 3), ended=time.time(), worker_rss_mb=round(_rss_mb(), 1),
                       worker_peak_rss_mb=round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1))
 
 # %% ../../nbs/53_sweep.task.ipynb #b22aab1c
