@@ -173,7 +173,7 @@ def _free_port() -> int:
 
 
 def test_cluster_on_loopback_with_address(tmp_path):
-    "`ray start --head` on 127.0.0.1 with token authentication, joined by `sage-nb sweep --address`."
+    "`ray start --head` on 127.0.0.1 with token authentication, joined by `sage-nb sweep --address` for a 2-fold walk-forward."
     port, tmp = _free_port(), f"/tmp/ray-sweep-test-{os.getpid()}"  # short: Ray's socket paths live under it
     token = tmp_path / "token"; token.write_text(os.urandom(16).hex())
     env = dict(ENV, RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER="0", RAY_AUTH_MODE="token", RAY_AUTH_TOKEN_PATH=str(token))
@@ -187,12 +187,15 @@ def test_cluster_on_loopback_with_address(tmp_path):
                 if s.connect_ex(("127.0.0.1", port)) == 0: break
             assert head.poll() is None, head.stdout.read()
             time.sleep(0.5)
-        (tmp_path / "spec.yaml").write_text("data: ['sample:synthetic?n=300&seed=3']\ndetector: [fallback]\n")
+        (tmp_path / "spec.yaml").write_text("data: ['sample:synthetic?n=300&seed=3']\ndetector: [fallback]\nwalk_forward: {train: 150, test: 75}\n")
         r = subprocess.run([_exe(), "sweep", str(tmp_path / "spec.yaml"), "--out", str(tmp_path / "out"), "--address", f"127.0.0.1:{port}",
                             "--no-report", "--quiet"], capture_output=True, text=True, env=env, timeout=600)
         assert r.returncode == 0, r.stdout + r.stderr
-        res = pd.read_parquet(tmp_path / "out" / "results.parquet")
-        assert res.status.tolist() == ["ok"] and res.bars.tolist() == [300]
+        res = pd.read_parquet(tmp_path / "out" / "results.parquet")  # 2 walk-forward folds of 150 + 75 bars
+        assert res.status.tolist() == ["ok", "ok"] and res.bars.tolist() == [225, 225] and res.fold.tolist() == [1, 2]
+        wf = pd.read_parquet(tmp_path / "out" / "walk_forward.parquet")
+        assert wf.oos_bars.tolist() == [150] and "stitched out-of-sample Sharpe" in r.stdout
+        assert abs((1 + res.oos_total_return).prod() - 1 - wf.oos_total_return.iloc[0]) < 1e-12
         bad = {s for s in _listening(_tree(head.pid)) if not _loopback(s[1])}
         assert not bad, f"head node listens beyond loopback: {bad}"
     finally:

@@ -171,9 +171,10 @@ def cmd_sweep(args) -> int:
     ok, bad = df[df.status == "ok"], df[df.status != "ok"]
     print(f"{res.out}: {len(df)} runs, {len(ok)} ok, {len(bad)} failed ({res.executed} run now, {res.skipped} already finished) in {res.seconds:.0f}s")
     wf = res.tables.get("walk_forward")
-    if wf is not None and wf.oos_sharpe.notna().any():
-        b = wf[wf.conf_id != "selected"].sort_values("oos_sharpe", ascending=False).iloc[0]
-        print(f"best stitched out-of-sample Sharpe {b.oos_sharpe:.2f} ({_describe(b, keys) or 'one configuration'})")
+    if wf is not None:
+        b = wf[wf.conf_id != "selected"].sort_values("oos_sharpe", ascending=False, na_position="last").iloc[0] if "oos_sharpe" in wf else None
+        print(f"best stitched out-of-sample Sharpe {b.oos_sharpe:.2f} ({_describe(b, keys) or 'one configuration'})" if b is not None and pd.notna(b.oos_sharpe)
+              else "no stitched out-of-sample Sharpe (a configuration with failed folds, or no returns in the test windows)")
     elif ok.sharpe.notna().any():
         b = ok.sort_values("sharpe", ascending=False).iloc[0]
         print(f"best Sharpe {b.sharpe:.2f} (run {b.run_id}: {_describe(b, keys) or 'one configuration'})")

@@ -45,7 +45,7 @@ def execute_run(run: Run, bars, threads: int = 1, report: bool = False, version:
     return rec | dict(wall_seconds=round(time.perf_counter() - t0, 3), cpu_seconds=round(_cpu() - cpu0, 3), ended=time.time(), worker_rss_mb=round(_rss_mb(), 1),
                       worker_peak_rss_mb=round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1))
 
-# %% ../../nbs/53_sweep.task.ipynb #b22aab1c
+# %% ../../nbs/53_sweep.task.ipynb #61833c69
 RUN_FILE = "run.json"
 
 def _record(run: Run, rec: dict, run_dir: Path) -> dict:
