@@ -14,17 +14,16 @@ import yaml
 import sage_nb
 from ..core import ConfigError, SageConfig, load_config
 from ..data import DataError, load_bars
+from ..nautilus.actor import DETECTORS
 from ..nautilus.runner import slice_bars
 
 # %% auto #0
-__all__ = ['DETECTORS', 'RUN_OPTIONS', 'PATH_OPTIONS', 'SpecError', 'config_paths', 'WalkForward', 'parse_walk_forward', 'Spec',
-           'read_spec', 'bars_hash', 'Run', 'plan_runs']
+__all__ = ['RUN_OPTIONS', 'PATH_OPTIONS', 'SpecError', 'config_paths', 'WalkForward', 'parse_walk_forward', 'Spec', 'read_spec',
+           'bars_hash', 'Run', 'plan_runs']
 
 # %% ../../nbs/52_sweep.spec.ipynb #bfaa92b9
 class SpecError(ConfigError):
     "A sweep spec is invalid; the message names the file, the key and the problem."
-
-DETECTORS = ("tirex", "fallback", "rde")
 
 def _text(v):
     if not isinstance(v, str) or not v.strip(): raise ValueError("must be a non-empty string")
