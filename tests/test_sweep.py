@@ -76,7 +76,7 @@ def _sweep(*args, kill=False, timeout=600):
 
 @pytest.fixture(scope="module")
 def sweep(tmp_path_factory):
-    "The spec above on 2 embedded workers, with one worker SIGKILLed mid-run; then the same command again."
+    "The sweep file above on 2 embedded workers, with one worker SIGKILLed mid-run; then the same command again."
     d = tmp_path_factory.mktemp("sweep")
     (d / "spec.yaml").write_text(SPEC)
     first = _sweep(d / "spec.yaml", "--out", d / "out", "--workers", 2, "--no-report", kill=True)  # the report: 54_sweep.results, 55_sweep.run

@@ -104,7 +104,7 @@ def stitch_walk_forward(out, results: pd.DataFrame, keys: list) -> tuple[pd.Data
 MANIFEST = "sweep.json"
 
 def write_manifest(out, spec: Spec, runs: list[Run], **extra) -> dict:
-    "Write `sweep.json`: the spec, run ids, version (and `extra`; an earlier manifest's `created` and `report_digest` are kept), atomically."
+    "Write `sweep.json`: the swept keys, run ids, version (and `extra`; an earlier manifest's `created` and `report_digest` are kept), atomically."
     prev = {k: v for k, v in (read_manifest(out) or {}).items() if k in ("created", "report_digest")}
     m = prev | dict(spec=dict(axes=spec.axes, walk_forward=None if spec.walk_forward is None else spec.walk_forward.__dict__,
                        path=None if spec.path is None else str(spec.path)),

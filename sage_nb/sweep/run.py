@@ -28,27 +28,33 @@ LOOPBACK = ("127.0.0.1", "::1", "localhost")
 def ray_session(workers: int | None = None, address: str | None = None):
     "Start an embedded Ray on 127.0.0.1 with `workers` CPUs and no dashboard, or join the cluster at `address`/`RAY_ADDRESS`; yields the runs to keep in flight."
     address = address or os.environ.get("RAY_ADDRESS") or None
-    if not address:
-        os.environ["RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"] = "0"  # before Ray is imported: keep a one-machine Ray on 127.0.0.1
-        os.environ.setdefault("RAY_worker_niceness", "0")  # runs get the priority `sage-nb backtest` gets (Ray's default is nice 15)
-    import ray
-    from ray._private import ray_constants
-    if ray.is_initialized():  # the caller's own Ray (e.g. in a notebook): use it as it is
-        yield workers or int(ray.cluster_resources().get("CPU", 1)); return
-    saved, quiet = ray_constants.ENABLE_RAY_CLUSTER, dict(logging_level=logging.ERROR, log_to_driver=False)
+    env = {k: os.environ.get(k) for k in ("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "RAY_worker_niceness")}
     try:
-        if address:
-            try: ray.init(address=address, **quiet)
-            except (ConnectionError, RuntimeError, ValueError) as e: raise CLIError(f"--address {address}: cannot join the Ray cluster ({str(e).splitlines()[0]})") from None
-        else:
-            ray_constants.ENABLE_RAY_CLUSTER = False  # read at call time by Ray's node-address lookup, in case Ray was imported earlier
-            ray.init(address="local", num_cpus=workers or os.cpu_count(), include_dashboard=False, **quiet)
-            if bad := [n["NodeManagerAddress"] for n in ray.nodes() if n["NodeManagerAddress"] not in LOOPBACK]:
-                raise RuntimeError(f"embedded Ray took the node address {bad[0]}, not loopback; refusing to run (see the security notes of 55_sweep.run)")
-        cpus = int(ray.cluster_resources().get("CPU", 1))
-        yield min(workers, cpus) if workers else cpus
-    finally:
-        ray.shutdown(); ray_constants.ENABLE_RAY_CLUSTER = saved
+        if not address:
+            os.environ["RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"] = "0"  # before Ray is imported: keep a one-machine Ray on 127.0.0.1
+            os.environ.setdefault("RAY_worker_niceness", "0")  # runs get the priority `sage-nb backtest` gets (Ray's default is nice 15)
+        import ray
+        from ray._private import ray_constants
+        if ray.is_initialized():  # the caller's own Ray (e.g. in a notebook): use it as it is
+            yield workers or int(ray.cluster_resources().get("CPU", 1)); return
+        v = env["RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"]
+        natural = v.lower() in ("1", "true") if v is not None else not ray_constants.IS_WINDOWS_OR_OSX  # Ray's rule, without our setting
+        try:
+            if address:
+                try: ray.init(address=address, logging_level=logging.ERROR, log_to_driver=False)
+                except (ConnectionError, RuntimeError, ValueError) as e: raise CLIError(f"--address {address}: cannot join the Ray cluster ({str(e).splitlines()[0]})") from None
+            else:
+                ray_constants.ENABLE_RAY_CLUSTER = False  # read at call time by Ray's node-address lookup, in case Ray was imported earlier
+                ray.init(address="local", num_cpus=workers or os.cpu_count(), include_dashboard=False, logging_level=logging.ERROR, log_to_driver=False)
+                if bad := [n["NodeManagerAddress"] for n in ray.nodes() if n["NodeManagerAddress"] not in LOOPBACK]:
+                    raise RuntimeError(f"embedded Ray took the node address {bad[0]}, not loopback; refusing to run (see the security notes of 55_sweep.run)")
+            cpus = int(ray.cluster_resources().get("CPU", 1))
+            yield min(workers, cpus) if workers else cpus
+        finally: ray.shutdown(); ray_constants.ENABLE_RAY_CLUSTER = natural
+    finally:  # leave the environment as it was
+        for k, v in env.items():
+            if v is None: os.environ.pop(k, None)
+            else: os.environ[k] = v
 
 # %% ../../nbs/55_sweep.run.ipynb #a86b2ad8
 SWEEP_FILES = ("runs", MANIFEST, "results.parquet", "walk_forward.parquet", "walk_forward_equity.parquet", "report.html", "report.ipynb")

@@ -58,7 +58,7 @@ RUN_OPTIONS = {  # spec key -> (check, `sage-nb backtest` flag)
     "fee_bps": (_number(0), "--fee-bps"), "fault_rate": (_number(0, 1), "--fault-rate"),
     "rde_model": (_optional(_text), "--rde-model"), "rde_map": (_optional(_text), "--rde-map"),
 }
-PATH_OPTIONS = ("data", "config", "rde_model", "rde_map")  # resolved against the spec's folder
+PATH_OPTIONS = ("data", "config", "rde_model", "rde_map")  # resolved against the sweep file's folder
 
 def config_paths() -> list[str]:
     "Every `section.key` of the configuration."
@@ -111,7 +111,7 @@ class Spec:
         return [dict(zip(keys, vs)) for vs in itertools.product(*(self.axes[k] for k in keys))]
 
     def resolve(self, key: str, value):
-        "A path-valued option made absolute against the spec's folder (samples, and model names such as `tirex-mini` or Hugging Face ids, are left alone)."
+        "A path-valued option made absolute against the sweep file's folder (samples, and model names such as `tirex-mini` or Hugging Face ids, are left alone)."
         if key not in PATH_OPTIONS + ("model",) or value is None or str(value).startswith("sample:"): return value
         p = Path(value).expanduser()
         if p.is_absolute() or self.path is None: return str(p)
