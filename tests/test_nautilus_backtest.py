@@ -5,7 +5,8 @@ import pandas as pd
 import pytest
 import torch
 from sage_nb.data import load_bars
-from sage_nb.tirex.detect import COLUMNS, detect_regimes
+from sage_nb.detector import COLUMNS
+from sage_nb.regimes import detect_regimes
 from sage_nb.nautilus.runner import TIMING_KEYS, load_run, run_backtest
 
 logging.getLogger("sage_nb.fallback").setLevel(logging.ERROR)

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from conftest import run_cli
-from sage_nb.tirex.detect import COLUMNS
+from sage_nb.detector import COLUMNS
 
 
 def test_seed_end_to_end_sp500_with_report(tmp_path):

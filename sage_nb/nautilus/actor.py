@@ -14,21 +14,21 @@ from nautilus_trader.common.config import ActorConfig
 from nautilus_trader.model.data import Bar, BarType
 from nautilus_trader.model.identifiers import InstrumentId
 from ..core import RegimeSignal, TiRexPrediction, load_config
-from ..tirex.detect import BatchForecaster, FaultInjector, RegimeDetector
+from ..detector import Bar as BarInput
+from ..regimes import DEFAULT_DETECTOR, DETECTORS, make_detector, uses_tirex
+from ..tirex.detect import BatchForecaster, FaultInjector
 from .data import ChangeTracker, RegimeChange, RegimeUpdate, regime_data_types, regime_update
 
 # %% auto #0
-__all__ = ['DETECTORS', 'TiRexRegimeActorConfig', 'shared_engine', 'CheckedBatch', 'batch_from_quantiles', 'read_closes',
-           'write_closes', 'TiRexRegimeActor', 'nt_bars_frame']
+__all__ = ['TiRexRegimeActorConfig', 'shared_engine', 'CheckedBatch', 'batch_from_quantiles', 'read_closes', 'write_closes',
+           'TiRexRegimeActor', 'nt_bars_frame']
 
 # %% ../../nbs/41_nautilus.actor.ipynb #d936871d
-DETECTORS = ("tirex", "fallback", "rde")
-
 class TiRexRegimeActorConfig(ActorConfig, frozen=True):
     "Configuration of `TiRexRegimeActor`."
     instrument_id: str  # e.g. "SPX.XNYS"
     bar_type: str  # e.g. "SPX.XNYS-1-DAY-LAST-EXTERNAL"
-    detector: str = "tirex"  # `tirex` (TiRex + fallback chain), `fallback` (indicators only) or `rde` (regime engine)
+    detector: str = DEFAULT_DETECTOR  # one of `DETECTORS` (`26_regimes`): `jump`, `tirex`, `fallback` or `rde`
     model: str | None = None  # TiRex model: `tirex-mini`, a checkpoint path or a Hugging Face id (default: config)
     rde_model: str | None = None  # detector `rde`: the RDE `.pt` checkpoint, `.onnx` export or TensorRT `.engine`
     rde_map: str | None = None  # detector `rde`: `regime_map.json` fitted on earlier bars (`sage-nb rde analyze`)
@@ -38,7 +38,6 @@ class TiRexRegimeActorConfig(ActorConfig, frozen=True):
     sage_config: dict | None = None  # SageConfig sections as a dict
     forecast_closes: str | None = None  # Parquet file of the run's closes: precompute TiRex forecasts in one batch
     forecast_quantiles: str | None = None  # optional .npy of `predict_batch(closes)` computed by the caller (skips the batch pass)
-    buffer_size: int = 4096  # closes kept in the bounded causal buffer
     fault_rate: float = 0.0  # share of TiRex calls made to fail (fault-injection tests)
     fault_seed: int = 0
     record: bool = True  # keep every published update in `actor.updates` (for reports and tests)
@@ -99,25 +98,23 @@ class TiRexRegimeActor(Actor):
         self.instrument_id = InstrumentId.from_str(config.instrument_id)
         self.bar_type = BarType.from_str(config.bar_type)
         self.dt_update, self.dt_change = regime_data_types(self.instrument_id)
-        self.detector, self.closes = None, collections.deque(maxlen=config.buffer_size)
+        self.detector = None
         self.updates, self.changes, self.errors, self.n_bars, self.fallbacks = [], [], 0, 0, 0
         self._track = ChangeTracker()
 
     def _build_detector(self):
         c = self.config
         cfg = load_config(c.sage_config)
-        if c.detector == "rde":
-            from sage_nb.rde.detect import RDERegimeDetector
-            return RDERegimeDetector(c.rde_model, c.rde_map, cfg, buffer_size=c.buffer_size)
         horizon = c.horizon or cfg.tirex.horizon
-        eng = shared_engine(c.model, c.context, horizon, cfg) if c.detector == "tirex" else None
-        det = RegimeDetector(c.detector, c.model, c.context, cfg, eng, c.every, horizon)
-        if det.engine is not None and c.forecast_closes:
+        eng = shared_engine(c.model, c.context, horizon, cfg) if uses_tirex(c.detector, cfg) else None
+        det = make_detector(c.detector, cfg, model=c.model, context=c.context, horizon=horizon, every=c.every, engine=eng,
+                            rde_model=c.rde_model, rde_map=c.rde_map)
+        if getattr(det, "engine", None) is not None and c.forecast_closes:
             closes = read_closes(c.forecast_closes)
             if c.forecast_quantiles and c.every == 1: bf = batch_from_quantiles(det.engine, closes, np.load(c.forecast_quantiles))
             else: bf = BatchForecaster(det.engine, closes, c.every)
             det.forecaster = CheckedBatch(bf, closes)
-        if det.forecaster is not None and c.fault_rate > 0:
+        if getattr(det, "forecaster", None) is not None and c.fault_rate > 0:
             det.forecaster = FaultInjector(det.forecaster, c.fault_rate, c.fault_seed)
         return det
 
@@ -128,16 +125,11 @@ class TiRexRegimeActor(Actor):
     def on_bar(self, bar: Bar):
         i, ts = self.n_bars, pd.Timestamp(bar.ts_event, unit="ns", tz="UTC")
         self.n_bars += 1
-        close = bar.close.as_double()
-        self.closes.append(close)
-        try:
-            if self.config.detector == "rde":  # the regime engine needs the whole bar (its features use high, low, volume)
-                sig = self.detector.update(ts, bar.open.as_double(), bar.high.as_double(), bar.low.as_double(), close, bar.volume.as_double())
-            else: sig = self.detector.update(ts, close)
+        try: sig = self.detector.update(BarInput(ts, bar.open.as_double(), bar.high.as_double(), bar.low.as_double(), bar.close.as_double(), bar.volume.as_double()))
         except Exception as e:  # never raise into the engine: an emergency (fallback) signal instead
             self.errors += 1
             self.log.warning(f"regime detector failed at {ts} ({type(e).__name__}: {e}); emergency fallback signal")
-            try: sig = self.detector.chain.emergency(ts)
+            try: sig = self.detector.emergency(ts)
             except Exception: sig = RegimeSignal("sideways_high_vol", 0.0, 1.0, 0.0, 1.0, 0.5, ts, True, "emergency")
         self.fallbacks += bool(sig.is_fallback)
         u = regime_update(sig, self.instrument_id, bar.ts_event, bar.ts_init, i)
@@ -148,7 +140,7 @@ class TiRexRegimeActor(Actor):
             self.publish_data(self.dt_change, ch)
 
     def on_reset(self):
-        self.closes.clear(); self.updates, self.changes, self.errors, self.n_bars, self.fallbacks = [], [], 0, 0, 0
+        self.updates, self.changes, self.errors, self.n_bars, self.fallbacks = [], [], 0, 0, 0
         self._track = ChangeTracker()
 
 # %% ../../nbs/41_nautilus.actor.ipynb #78647741

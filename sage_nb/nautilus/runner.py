@@ -13,7 +13,8 @@ import numpy as np
 import pandas as pd
 from ..core import ConfigError, SageConfig, WARMUP, load_config
 from ..data import DataError, atomic_write, bar_type_for, load_bars, make_instrument, to_nautilus_bars, write_catalog
-from ..tirex.detect import COLUMNS, summarize_regimes
+from ..detector import COLUMNS, summarize_regimes
+from ..regimes import DEFAULT_DETECTOR, DETECTORS, make_detector, uses_tirex
 from .actor import TiRexRegimeActor, TiRexRegimeActorConfig, nt_bars_frame, shared_engine, write_closes
 from .data import updates_frame
 from .strategy import SAGEMetaStrategy, SAGEMetaStrategyConfig, add_sim_venue, open_ticks, with_fees
@@ -57,16 +58,16 @@ def slice_bars(bars: pd.DataFrame, start=None, end=None) -> pd.DataFrame:
     return out
 
 # %% ../../nbs/43_nautilus.runner.ipynb #2bceacbf
-def prepare_inputs(seen: pd.DataFrame, work: Path, detector: str = "tirex", model: str | None = None, cfg: SageConfig | None = None,
+def prepare_inputs(seen: pd.DataFrame, work: Path, detector: str = DEFAULT_DETECTOR, model: str | None = None, cfg: SageConfig | None = None,
                    signals: bool = True) -> dict:
     "Write the closes and the ensemble signals for the actor/strategy configs; returns their paths and timings."
     cfg = cfg or SageConfig()
     out, t0 = {"closes": None, "quantiles": None, "signals": None}, time.perf_counter()
     q = None
-    if detector == "tirex" or signals:
+    if uses_tirex(detector, cfg) or signals:
         eng = shared_engine(model, None, cfg.tirex.horizon, cfg)  # the same engine (and horizon) the actor uses
         q = eng.predict_batch(seen["close"])
-    if detector == "tirex":
+    if uses_tirex(detector, cfg):
         out["closes"] = write_closes(seen["close"], work / "closes.parquet")
         np.save(work / "quantiles.npy", q); out["quantiles"] = str(work / "quantiles.npy")
     t1 = time.perf_counter()
@@ -79,7 +80,7 @@ def prepare_inputs(seen: pd.DataFrame, work: Path, detector: str = "tirex", mode
     return out
 
 # %% ../../nbs/43_nautilus.runner.ipynb #d09ceced
-def actor_config(inst, bar_type, detector: str = "tirex", model: str | None = None, cfg: SageConfig | None = None,
+def actor_config(inst, bar_type, detector: str = DEFAULT_DETECTOR, model: str | None = None, cfg: SageConfig | None = None,
                  closes: str | None = None, fault_rate: float = 0.0, fault_seed: int = 0,
                  quantiles: str | None = None, rde_model: str | None = None, rde_map: str | None = None) -> TiRexRegimeActorConfig:
     "The actor's config for this run."
@@ -217,7 +218,7 @@ def _resolve(bars, start, end):
     return slice_bars(bars, start, end) if (start is not None or end is not None) else bars
 
 def run_backtest(bars,  # validated bars, or a source for `load_bars` (path, `sample:sp500`, ...)
-                 detector: str = "tirex",  # `tirex`, `fallback` or `rde`
+                 detector: str = DEFAULT_DETECTOR,  # one of `DETECTORS` (`26_regimes`): `jump`, `tirex`, `fallback` or `rde`
                  model: str | None = None,  # TiRex model (default: config, `tirex-mini`)
                  fee_bps: float = 10.0,  # fee per side, basis points of notional
                  start=None, end=None,  # keep bars whose close lies in [start, end]
@@ -234,12 +235,7 @@ def run_backtest(bars,  # validated bars, or a source for `load_bars` (path, `sa
                  rde_map=None,  # detector `rde`: `regime_map.json` fitted on bars before `start`
                  **strategy_overrides) -> BacktestResult:
     "Backtest the regime actor and the SAGE strategy on `bars` in NautilusTrader; write results to `out`."
-    if detector not in ("tirex", "fallback", "rde"):
-        raise ConfigError(f"detector {detector!r} is not available in backtests; use 'tirex', 'fallback' or 'rde'")
-    if detector == "rde":
-        if rde_model is None or rde_map is None: raise ConfigError("detector 'rde' needs rde_model (an RDE .pt, .onnx or .engine file) and rde_map (a regime_map.json)")
-        from sage_nb.rde.detect import RDERegimeDetector
-        RDERegimeDetector(rde_model, rde_map)  # fail here, with the file named, rather than inside the engine
+    if detector == "rde" or detector not in DETECTORS: make_detector(detector, rde_model=rde_model, rde_map=rde_map)  # bad names and files fail here, named, not inside the engine
     cfg = config if isinstance(config, SageConfig) else load_config(config)
     if model is not None:
         from dataclasses import replace
@@ -271,7 +267,7 @@ def run_backtest(bars,  # validated bars, or a source for `load_bars` (path, `sa
         trades, weights = strat.fills_frame(), strat.decisions_frame()
         release_engine(engine, actor, strat)
         if nd is not None: nd.dispose()
-    metrics.update(detector=detector, model=cfg.tirex.model if detector == "tirex" else str(rde_model) if detector == "rde" else None, fee_bps=fee_bps, fault_rate=fault_rate,
+    metrics.update(detector=detector, model=cfg.tirex.model if uses_tirex(detector, cfg) else str(rde_model) if detector == "rde" else None, fee_bps=fee_bps, fault_rate=fault_rate,
                    node=node, signals=signals)
     secs = dict(precompute=t1 - t0, engine=t2 - t1, total=time.perf_counter() - t0, **pre["seconds"])
     metrics["bars_per_second"] = round(len(seen) / secs["total"], 1)
@@ -454,7 +450,7 @@ def add_cli(sub) -> None:
     p = sub.add_parser("backtest", help="backtest the regime actor and SAGE strategy in NautilusTrader")
     p.add_argument("--data", required=True, help="CSV/Parquet bars or sample:NAME (sample:sp500, sample:synthetic?freq=1min&n=...)")
     p.add_argument("--out", required=True, help="output directory (metrics.json, regimes.csv, equity.csv, report.html, ...)")
-    p.add_argument("--detector", choices=["tirex", "fallback", "rde"], default="tirex")
+    p.add_argument("--detector", choices=DETECTORS, default=DEFAULT_DETECTOR, help="regime detector (default: jump; see 26_regimes)")
     p.add_argument("--model", default=None, help="TiRex model: tirex-mini (default), a checkpoint path or a Hugging Face id")
     p.add_argument("--rde-model", default=None, help="detector rde: the RDE checkpoint (.pt), ONNX export (.onnx) or TensorRT engine (.engine)")
     p.add_argument("--rde-map", default=None, help="detector rde: regime_map.json written by `sage-nb rde analyze` on bars before the backtest")

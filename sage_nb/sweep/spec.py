@@ -14,7 +14,7 @@ import yaml
 import sage_nb
 from ..core import ConfigError, SageConfig, load_config
 from ..data import DataError, load_bars
-from ..nautilus.actor import DETECTORS
+from ..regimes import DETECTORS
 from ..nautilus.runner import slice_bars
 
 # %% auto #0
