@@ -18,7 +18,8 @@ from ..tirex.fallback import MarketState, make_chain
 from ..tirex.uncertainty import UncertaintyQuantifier, spread_and_trend
 
 # %% auto #0
-__all__ = ['log', 'TREND_FEATURES', 'VOL_FEATURES', 'TIREX_FEATURES', 'JumpInputs', 'jump_inputs', 'JumpRegimeDetector']
+__all__ = ['log', 'TREND_FEATURES', 'VOL_FEATURES', 'TIREX_FEATURES', 'JumpInputs', 'jump_inputs', 'JumpRegimeDetector',
+           'bench_jump_detector']
 
 # %% ../../nbs/18_jump.detect.ipynb #0979f462
 log = logging.getLogger("sage_nb.jump")
@@ -151,3 +152,33 @@ def _signal(self: JumpRegimeDetector, ts, s_t: int, s_v: int, x: np.ndarray, ran
     self.stats_[level] += 1
     return RegimeSignal(make_regime(trend, ("low_vol", "high_vol")[s_v], self.transitioning), min(1.0, max(0.0, conf)), unc,
                         float(x[1] * self.horizon), float(self.market.vol_ratio), min(1.0, max(0.0, 1.0 - stay)), ts, tirex_failed, level)
+
+# %% ../../nbs/18_jump.detect.ipynb #28a67a61
+def bench_jump_detector(n_bars: int = 20000,  # bars timed after the first fit
+                        freq: str = "1min",  # bar spacing of the generated bars
+                        quick: bool = False) -> dict:  # 2,000 bars (smoke runs)
+    "Per-bar latency of `JumpRegimeDetector.update` (TiRex off): p50/p95/p99 wall and CPU ms, and the refit cost."
+    import os, time
+    from sage_nb.data import synthetic_bars
+    from sage_nb.detector import iter_bars
+    if quick: n_bars = 2000
+    det = JumpRegimeDetector({"jump": {"tirex": "off"}})
+    bars, _ = synthetic_bars(n_bars + det.warmup_bars, seed=11, freq=freq)
+    wall, cpu, refit = [], [], []
+    load = os.getloadavg()[0]
+    for i, bar in enumerate(iter_bars(bars)):
+        n = len(det.trend.refits)
+        t0, c0 = time.perf_counter(), time.thread_time()
+        det.update(bar)
+        w, c = time.perf_counter() - t0, time.thread_time() - c0
+        if i < det.warmup_bars: continue
+        (refit if len(det.trend.refits) > n else wall).append(w)
+        if len(det.trend.refits) == n: cpu.append(c)
+    w, c = np.asarray(wall) * 1e3, np.asarray(cpu) * 1e3
+    q = lambda a, p: float(np.percentile(a, p))
+    return dict(config=dict(n_bars=n_bars, freq=freq, refit_every=det.cfg.jump.refit_every, penalties=det.cfg.jump.penalties,
+                            vol_penalties=det.cfg.jump.vol_penalties, n_init=det.cfg.jump.n_init, tirex="off"),
+                p50_ms=q(w, 50), p95_ms=q(w, 95), p99_ms=q(w, 99), cpu_p50_ms=q(c, 50), cpu_p95_ms=q(c, 95),
+                refits=len(refit), refit_mean_s=float(np.mean(refit)) if refit else None,
+                amortised_ms_per_bar=float((w.sum() + np.sum(refit) * 1e3) / (len(w) + len(refit))),
+                target_p50_ms=1.0, loadavg_1min=load)
