@@ -95,9 +95,11 @@ def test_failing_runs_recorded_others_finish(sweep):
     assert ok.status.tolist() == ["ok", "ok"] and ok.error.isna().all() and ok.bars.tolist() == [125, 125]
     assert bad.status.tolist() == ["failed", "failed"] and bad.error.str.contains("checkpoint not found").all()
     assert "failed run" in err and "checkpoint not found" in err
-    for rid in res.run_id:  # every run has its folder, complete
+    for rid in res.run_id:  # every run has its folder, complete: what `sage-nb backtest` writes, its configuration and its record
         run = json.loads((sweep["out"] / "runs" / rid / "run.json").read_text())
         assert run["status"] == res.set_index("run_id").status[rid]
+        files = {p.name for p in (sweep["out"] / "runs" / rid).iterdir()}
+        assert files == ({"metrics.json", "regimes.csv", "equity.csv", "trades.csv", "weights.csv"} if run["status"] == "ok" else set()) | {"config.yaml", "run.json"}
     assert not [p for p in sweep["out"].rglob("*") if ".tmp" in p.name]
 
 
