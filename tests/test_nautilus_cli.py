@@ -27,6 +27,7 @@ def test_seed_end_to_end_sp500_with_report(tmp_path):
     nb = json.loads((out / "report.ipynb").read_text())
     assert not [o for c in nb["cells"] for o in c.get("outputs", []) if o.get("output_type") == "error"]
     assert str((out / "report.html").resolve()) in r.stdout
+    assert "without encryption" not in r.stderr and "Traceback" not in r.stderr  # the report kernel's stderr stays quiet
 
 
 def test_grid_runs_several_reports(tmp_path):

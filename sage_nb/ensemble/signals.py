@@ -9,6 +9,7 @@ from __future__ import annotations
 import math, time, warnings
 import numpy as np
 import pandas as pd
+from ..core import require
 
 # %% auto #0
 __all__ = ['MODEL_NAMES', 'ALPHA_FACTORS', 'TIREX_LEVELS', 'CATCH22_NAMES', 'TSFRESH_FEATURES', 'SignalModel', 'alpha_factors',
@@ -242,11 +243,11 @@ class Catch22Signal(_WindowRidge):
     def feature_names(self):
         global CATCH22_NAMES
         if CATCH22_NAMES is None:
-            import pycatch22
+            pycatch22 = require("pycatch22", "the catch22 signal")
             CATCH22_NAMES = tuple(pycatch22.catch22_all([0.0, 1.0, 0.5, 2.0, 1.5, 0.2, 0.9, 1.1], catch24=True)["names"])
         return CATCH22_NAMES
     def _window_features(self, W: np.ndarray) -> np.ndarray:
-        import pycatch22
+        pycatch22 = require("pycatch22", "the catch22 signal")
         return np.array([pycatch22.catch22_all(w.tolist(), catch24=True)["values"] for w in W], dtype=np.float64)
 
 TSFRESH_FEATURES = {
@@ -265,7 +266,7 @@ class TsfreshSignal(_WindowRidge):
         self._names = None
         super().__init__(**kw)
     def _extract(self, W: np.ndarray) -> pd.DataFrame:
-        from tsfresh import extract_features
+        extract_features = require("tsfresh", "the tsfresh signal").extract_features
         m, w = W.shape
         long = pd.DataFrame({"id": np.repeat(np.arange(m), w), "time": np.tile(np.arange(w), m), "value": W.ravel()})
         with warnings.catch_warnings():
