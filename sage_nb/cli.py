@@ -31,6 +31,7 @@ SUBCOMMANDS = {
     "rde": "sage_nb.rde.cli",
     "backtest": "sage_nb.nautilus.runner",
     "bench": "sage_nb.bench",
+    "sweep": "sage_nb.sweep.run",
 }
 
 # %% ../nbs/03_cli.ipynb #c1a00002
