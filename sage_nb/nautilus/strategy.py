@@ -17,7 +17,9 @@ from nautilus_trader.model.identifiers import InstrumentId, TradeId
 from nautilus_trader.trading.config import StrategyConfig
 from nautilus_trader.trading.strategy import Strategy
 from ..core import BASE_REGIMES, WARMUP, base_regime, regime_trend
-from .data import RegimeChange, RegimeUpdate, regime_data_types
+from fastcore.basics import patch
+from ..state import BarGuard, dumps_state, loads_state, read_state, write_state
+from .data import RegimeChange, RegimeUpdate, SignalUpdate, regime_data_types, signal_data_type, update_values
 
 # %% auto #0
 __all__ = ['RegimeAwareIndicator', 'open_ticks', 'with_fees', 'add_sim_venue', 'SAGEMetaStrategyConfig', 'regime_direction',
@@ -110,6 +112,10 @@ class SAGEMetaStrategyConfig(StrategyConfig, frozen=True):
     weight_floor: float = 0.05
     rebalance_band: float = 0.05  # trade only when the target moves by more than this share of equity
     record: bool = True  # keep per-bar decisions and fills for reports and tests
+    ensemble: bool = False  # subscribe to the signal actor's `SignalUpdate`s and weight them (else the regime-direction signal)
+    flatten_on_stop: bool = True  # `on_stop` cancels open orders and closes the position (False: keep them over a planned restart)
+    max_gap: float = 4.5  # log a gap when bars are further apart than this many bar intervals
+    state_path: str | None = None  # file the state is restored from on start and saved to after every decision and on stop
 
 # %% ../../nbs/42_nautilus.strategy.ipynb #f1f2dd8e
 def regime_direction(u: RegimeUpdate) -> float:
@@ -136,37 +142,56 @@ class SAGEMetaStrategy(Strategy):
         self.decisions, self.fills, self.order_bar, self.n_changes = [], [], {}, 0
         self._bar, self._upd, self._prev_close = None, None, None
         self._rets = collections.deque(maxlen=config.vol_window)
+        self.guard, self._pending, self._loaded = None, {}, None
 
     def on_start(self):
         self.instrument = self.cache.instrument(self.instrument_id)
         if self.instrument is None: raise RuntimeError(f"instrument {self.instrument_id} not in the cache")
         self.ccy = self.instrument.quote_currency
-        if self.config.signals_path:
+        if self.config.signals_path or self.config.ensemble:
+            from sage_nb.ensemble.signals import MODEL_NAMES
             from sage_nb.ensemble.weights import ModelWeightManager
-            self.models, self.signals = load_signals(self.config.signals_path)
+            self.models, self.signals = load_signals(self.config.signals_path) if self.config.signals_path else (list(MODEL_NAMES), None)
             self.weights = ModelWeightManager(models=tuple(self.models), window=self.config.performance_window, floor=self.config.weight_floor)
         else: self.models, self.signals, self.weights = ["regime"], None, None
         self.w = {m: 1.0 / len(self.models) for m in self.models}
-        self.register_indicator_for_bars(self.bar_type, self.indicator)
+        self.guard = BarGuard(int(self.bar_type.spec.timedelta.value), self.config.max_gap, f"{self.id} {self.bar_type}", self.log.warning)
+        if self._loaded is None and self.config.state_path: self._loaded = read_state(self.config.state_path)
+        if self._loaded: self._restore(self._loaded)
         self.subscribe_bars(self.bar_type)
         self.subscribe_data(self.dt_update)
         self.subscribe_data(self.dt_change)
+        if self.config.ensemble: self.subscribe_data(signal_data_type(self.instrument_id))
 
     def on_bar(self, bar: Bar):
-        self._bar = bar
-        self._try_decide()
+        if not self.guard.accept(bar.ts_event): return  # duplicate or late bar: logged by the guard, state untouched
+        self.indicator.handle_bar(bar)
+        self._inputs(bar.ts_event)["bar"] = bar
+        self._try_decide(bar.ts_event)
 
     def on_data(self, data):
-        if isinstance(data, RegimeUpdate):
-            self._upd = data
-            self._try_decide()
-        elif isinstance(data, RegimeChange): self.n_changes += 1
+        if isinstance(data, (RegimeUpdate, SignalUpdate)):
+            if self.guard.last is not None and data.ts_event < self.guard.last: return  # for a bar already decided (e.g. re-published)
+            if data.ts_event == self.guard.last and data.ts_event not in self._pending: return
+            self._inputs(data.ts_event)["regime" if isinstance(data, RegimeUpdate) else "signals"] = data
+            self._try_decide(data.ts_event)
+        elif isinstance(data, RegimeChange) and (self.guard.last is None or data.ts_event >= self.guard.last): self.n_changes += 1
 
-    def _try_decide(self):
-        bar, u = self._bar, self._upd
-        if bar is None or u is None or bar.ts_event != u.ts_event: return
-        self._bar = self._upd = None
-        self._decide(bar, u)
+    def _inputs(self, ts: int) -> dict:
+        "The inputs gathered so far for the bar closing at `ts` (older incomplete bars are dropped, with a log line)."
+        for old in [t for t in self._pending if t < ts]:
+            self.log.warning(f"inputs for bar {pd.Timestamp(old, unit='ns', tz='UTC')} incomplete ({sorted(self._pending[old])}); no decision")
+            del self._pending[old]
+        return self._pending.setdefault(ts, {})
+
+    def _try_decide(self, ts: int):
+        got = self._pending.get(ts, {})
+        if "bar" not in got or "regime" not in got or (self.config.ensemble and "signals" not in got): return
+        del self._pending[ts]
+        self._bar, self._upd = got["bar"], got["regime"]
+        self._sig_update = got.get("signals")
+        self._decide(got["bar"], got["regime"])
+        if self.config.state_path: write_state(self.config.state_path, self.save())
 
     def equity(self, close: float) -> float:
         "Account balance plus the open position's unrealised PnL at `close`."
@@ -176,10 +201,10 @@ class SAGEMetaStrategy(Strategy):
             p.unrealized_pnl(px).as_double() for p in self.cache.positions_open(instrument_id=self.instrument_id))
 
     def _signal(self, ts: int, u: RegimeUpdate, ret: float) -> float:
-        if self.signals is None:
+        if self.weights is None:
             s = {"regime": regime_direction(u)}
         else:
-            row = self.signals.get(ts)
+            row = self.signals.get(ts) if self.signals is not None else [update_values(self._sig_update)[m] for m in self.models]
             s = {m: (float(row[k]) if row is not None else math.nan) for k, m in enumerate(self.models)}
             if u.regime != WARMUP:
                 self.w = self.weights.update(pd.Timestamp(ts, unit="ns", tz="UTC"), s, ret, u.regime, u.uncertainty)
@@ -220,7 +245,10 @@ class SAGEMetaStrategy(Strategy):
                                    commission=event.commission.as_double()))
 
     def on_stop(self):
-        pass
+        if self.config.flatten_on_stop:  # NautilusTrader's convention: nothing left working or open
+            self.cancel_all_orders(self.instrument_id)
+            self.close_all_positions(self.instrument_id)
+        if self.config.state_path and self.guard is not None: write_state(self.config.state_path, self.save())
 
     def decisions_frame(self) -> pd.DataFrame:
         "One row per decision bar: close, regime, signals, target exposure, position before, equity, weights."
@@ -234,3 +262,33 @@ class SAGEMetaStrategy(Strategy):
         df = pd.DataFrame(self.fills, columns=["ts", "decision_ts", "side", "qty", "price", "commission"])
         for k in ("ts", "decision_ts"): df[k] = pd.to_datetime(df[k], unit="ns", utc=True)
         return df
+
+# %% ../../nbs/42_nautilus.strategy.ipynb #b42a0001
+def _indicator_state(ind: RegimeAwareIndicator) -> dict:
+    return dict(counts=ind.counts, regime=ind.regime, run_length=ind.run_length, last_close=ind.last_close, bar_return=ind.bar_return,
+                value=ind.value, initialized=ind.initialized)
+
+@patch
+def on_save(self: SAGEMetaStrategy) -> dict:
+    "The strategy's state: weights, regime indicator, volatility window, guard, counters and the decision bar of each order."
+    return {"strategy": dumps_state(dict(weights=self.weights, w=self.w, indicator=_indicator_state(self.indicator), rets=self._rets,
+                                         prev_close=self._prev_close, n_changes=self.n_changes, guard=self.guard, order_bar=self.order_bar))}
+
+@patch
+def on_load(self: SAGEMetaStrategy, state: dict):
+    "Keep `state` and apply it now if the strategy has started, else in `on_start`."
+    self._loaded = dict(state)
+    if self.guard is not None: self._restore(self._loaded)
+
+@patch
+def _restore(self: SAGEMetaStrategy, state: dict):
+    s = loads_state(state["strategy"])
+    self.weights, self.w, self._rets, self._prev_close = s["weights"], s["w"], s["rets"], s["prev_close"]
+    self.n_changes, self.guard, self.order_bar = s["n_changes"], s["guard"], s["order_bar"]
+    self.guard.warn = self.log.warning
+    ind = s["indicator"]
+    self.indicator.counts, self.indicator.regime, self.indicator.run_length = ind["counts"], ind["regime"], ind["run_length"]
+    self.indicator.last_close, self.indicator.bar_return, self.indicator.value = ind["last_close"], ind["bar_return"], ind["value"]
+    if ind["initialized"]: self.indicator._set_initialized(True)
+    self._loaded = None
+    self.log.info(f"restored (last bar {self.guard.last})")
