@@ -17,7 +17,7 @@ import yaml
 __all__ = ['TRENDS', 'VOLS', 'BASE_REGIMES', 'TRANSITIONING', 'WARMUP', 'REGIMES', 'FALLBACK_LEVELS', 'base_regime',
            'make_regime', 'regime_trend', 'RegimeSignal', 'TiRexPrediction', 'ConfigError', 'ModelConfig',
            'TrainingConfig', 'OptimizationConfig', 'DeploymentConfig', 'TiRexConfig', 'ClassifierConfig',
-           'FallbackConfig', 'StrategyConfig', 'SageConfig', 'load_config']
+           'FallbackConfig', 'JumpConfig', 'StrategyConfig', 'SageConfig', 'load_config']
 
 # %% ../nbs/00_core.ipynb #86b85614
 TRENDS = ("bull", "bear", "sideways")
@@ -44,7 +44,7 @@ def regime_trend(regime: str) -> str:
     return b if b == WARMUP else b.split("_")[0]
 
 # %% ../nbs/00_core.ipynb #9eed27a5
-FALLBACK_LEVELS = ("tirex_full", "tirex_basic", "synthetic_smart", "synthetic_simple", "emergency")
+FALLBACK_LEVELS = ("jump", "jump_basic", "tirex_full", "tirex_basic", "synthetic_smart", "synthetic_simple", "emergency")
 
 @dataclass(frozen=True)
 class RegimeSignal:
@@ -56,8 +56,8 @@ class RegimeSignal:
     volatility_level: float  # realised volatility over its rolling median (1 = typical)
     transition_probability: float  # 0..1, estimated chance the regime changes at the next bar
     timestamp: pd.Timestamp  # bar CLOSE time of the bar the signal is computed at
-    is_fallback: bool = False  # True when anything but `tirex_full` produced the signal
-    fallback_level: str = "tirex_full"  # which link of the fallback chain answered
+    is_fallback: bool = False  # True when anything but the detector's own primary level produced the signal
+    fallback_level: str = "tirex_full"  # which level answered (`jump`, `tirex_full`, ... down to `emergency`; `none` during warm-up)
 
     def __post_init__(self):
         base_regime(self.regime)
@@ -163,6 +163,23 @@ class FallbackConfig:
     cooldown_bars: int = 50  # bars before a skipped level is tried again
 
 @dataclass
+class JumpConfig:
+    "Walk-forward jump-model detector (`jump`, the default): schedule and penalties in bars (see `17_jump.model`, `18_jump.detect`)."
+    penalties: list = field(default_factory=lambda: [10.0, 25.0, 50.0, 100.0, 200.0])  # jump penalties of the trend models
+    select: str = "vote"  # how the penalty is chosen at each refit: "vote" (one model each, majority), "cv" (trailing validation Sharpe), "fixed"
+    default_penalty: float = 50.0  # "fixed", and "cv" until there are min_train + validation rows
+    refit_every: int = 252  # bars between refits
+    train_window: int = 2520  # at most this many bars before a refit are fitted
+    min_train: int = 504  # bars (with finite features) before the first fit; regimes are `warmup` until then
+    validation: int = 504  # trailing bars scored by "cv"
+    trend_gap_halflife: int = 100  # half-life (bars) of the log-price EWM whose gap is the long-trend feature
+    sideways_below: float = 0.0  # trend confidence under which the trend is reported as sideways
+    vol_penalties: list = field(default_factory=lambda: [2.0, 5.0, 10.0, 30.0])  # jump penalties of the volatility models
+    tirex: str = "uncertainty"  # TiRex's role: "off", "uncertainty" (its quantile-spread rank) or "features" (also jump-model inputs)
+    n_init: int = 10  # k-means++ initialisations per fit
+    seed: int = 0
+
+@dataclass
 class StrategyConfig:
     "SAGE meta strategy."
     signal_threshold: float = 0.1
@@ -173,7 +190,7 @@ class StrategyConfig:
     regime_multipliers: dict = field(default_factory=dict)  # overrides {base regime: {model: multiplier}} of `31_ensemble.weights`
 
 _SECTIONS = dict(model=ModelConfig, training=TrainingConfig, optimization=OptimizationConfig, deployment=DeploymentConfig,
-                 tirex=TiRexConfig, classifier=ClassifierConfig, fallback=FallbackConfig, strategy=StrategyConfig)
+                 tirex=TiRexConfig, classifier=ClassifierConfig, fallback=FallbackConfig, jump=JumpConfig, strategy=StrategyConfig)
 
 @dataclass
 class SageConfig:
@@ -185,6 +202,7 @@ class SageConfig:
     tirex: TiRexConfig = field(default_factory=TiRexConfig)
     classifier: ClassifierConfig = field(default_factory=ClassifierConfig)
     fallback: FallbackConfig = field(default_factory=FallbackConfig)
+    jump: JumpConfig = field(default_factory=JumpConfig)
     strategy: StrategyConfig = field(default_factory=StrategyConfig)
 
     def to_dict(self) -> dict:

@@ -6,11 +6,33 @@ Docs: https://sage-nb.github.io/sage_nb/features.html.md"""
 
 # %% ../nbs/02_features.ipynb #8378ec04
 from __future__ import annotations
+import json, math, time
+from collections import deque
 import numpy as np
 import pandas as pd
+from numpy.lib.stride_tricks import sliding_window_view
 
 # %% auto #0
-__all__ = ['FEATURE_NAMES', 'HALF_LIVES', 'FEATURE_WARMUP', 'compute_features', 'plot_features', 'assert_prefix_causal']
+__all__ = ['FEATURE_NAMES', 'HALF_LIVES', 'FEATURE_WARMUP', 'EWM_FEATURES', 'rolling_std', 'compute_features', 'plot_features',
+           'assert_prefix_causal', 'ewm_alpha', 'EWMean', 'RollingWindow', 'feature_warmup', 'StreamingFeatures',
+           'stream_features', 'bench_streaming_features']
+
+# %% ../nbs/02_features.ipynb #37454f5c
+def rolling_std(x,  # values (NaN allowed)
+                window: int,  # values per window
+                chunk: int = 1 << 16,  # windows per vectorised block (bounds memory on long series)
+               ) -> np.ndarray:
+    "Sample standard deviation (ddof 1) of the `window` values ending at each row, computed afresh per window; NaN where a window is incomplete or holds a NaN."
+    x = np.asarray(x, dtype=np.float64)
+    out = np.full(len(x), np.nan)
+    if len(x) < window: return out
+    wins = sliding_window_view(x, window)
+    for s in range(0, len(wins), chunk):
+        d = wins[s:s + chunk]
+        d = d - d[:, :1]  # shift by the window's first value: a constant window gives exactly 0
+        d = d - d.mean(1, keepdims=True)
+        out[s + window - 1:s + window - 1 + len(d)] = np.sqrt(np.einsum("ij,ij->i", d, d) / (window - 1))
+    return out
 
 # %% ../nbs/02_features.ipynb #f49e67c1
 FEATURE_NAMES = ["ret_1", "ret_5", "ret_20", "ret_60", "ewm_ret_5", "ewm_ret_20", "ewm_ret_60",
@@ -36,12 +58,12 @@ def compute_features(bars: pd.DataFrame) -> pd.DataFrame:
         f[f"ewm_ret_{hl}"] = mu
         f[f"log_dd_{hl}"] = np.log(dd + 1e-8)
         f[f"sortino_{hl}"] = (mu / (dd + 1e-8)).clip(-10, 10)
-    for w in (20, 60): f[f"rv_{w}"] = r.rolling(w, min_periods=w).std()
+    for w in (20, 60): f[f"rv_{w}"] = pd.Series(rolling_std(r, w), index=bars.index)
     rng = high - low
     f["hl_range"] = np.log(high / low)
     f["close_loc"] = np.where(rng > 0, 2.0 * (close - low) / rng.where(rng > 0, 1.0) - 1.0, 0.0)
     lv = np.log1p(bars["volume"])
-    m, s = lv.rolling(20, min_periods=20).mean(), lv.rolling(20, min_periods=20).std()
+    m, s = lv.rolling(20, min_periods=20).mean(), pd.Series(rolling_std(lv, 20), index=bars.index)
     f["volume_z"] = ((lv - m) / s.where(s > 1e-12)).where(s > 1e-12, 0.0).where(m.notna())
     gain, loss = r.clip(lower=0), (-r).clip(lower=0)
     ag = gain.ewm(alpha=1 / 14, adjust=False, min_periods=14).mean()
@@ -73,3 +95,222 @@ def assert_prefix_causal(fn, bars: pd.DataFrame, cuts) -> None:
         if not same.all():
             bad = np.argwhere(~same)[0]
             raise AssertionError(f"prefix {t}: row {bad[0]} col {bad[1:]} differs: {a[tuple(bad)]!r} vs {b[tuple(bad)]!r}")
+
+# %% ../nbs/02_features.ipynb #8d93685a
+_NAN = float("nan")
+
+def ewm_alpha(halflife: float | None = None,  # half-life in bars
+              alpha: float | None = None,  # or the smoothing factor itself
+             ) -> float:
+    "The smoothing factor pandas' `ewm(halflife=...)` or `ewm(alpha=...)` uses, bit for bit (pandas routes both through the centre of mass)."
+    if (halflife is None) == (alpha is None): raise ValueError("give exactly one of halflife, alpha")
+    com = 1 / (1 - np.exp(np.log(0.5) / halflife)) - 1 if halflife is not None else (1 - alpha) / alpha
+    return 1.0 / (1.0 + float(com))
+
+class _Plain:
+    "`state_dict()` / `load_state_dict()` over plain attributes (numbers and deques, which become lists)."
+    def state_dict(self) -> dict: return {k: list(v) if isinstance(v, deque) else v for k, v in vars(self).items()}
+    def load_state_dict(self, state: dict):
+        if set(state) != set(vars(self)): raise ValueError(f"{type(self).__name__} state: expected fields {sorted(vars(self))}, got {sorted(state)}")
+        for k, v in state.items():
+            old = getattr(self, k)
+            setattr(self, k, deque(v, maxlen=old.maxlen) if isinstance(old, deque) else v)
+        return self
+
+class EWMean(_Plain):
+    "pandas' `x.ewm(alpha=a, adjust=False, min_periods=m).mean()`, one value at a time, bit for bit (NaN inputs included)."
+    def __init__(self, alpha: float,  # smoothing factor (see `ewm_alpha`)
+                 min_periods: int = 1):  # non-NaN inputs before a value is reported
+        self.alpha, self.decay, self.min_periods = float(alpha), 1.0 - float(alpha), max(int(min_periods), 1)
+        self.mean, self.old_wt, self.nobs = _NAN, 1.0, 0
+
+    def update(self, x: float) -> float:
+        "Feed `x`; return the weighted mean (NaN before `min_periods` non-NaN inputs)."
+        m = self.mean
+        if m == m:  # as pandas: the old weight decays on every bar, NaN or not, and resets to 1 on an observation
+            old = self.old_wt * self.decay
+            if x == x:
+                if m != x: m = (old * m + self.alpha * x) / (old + self.alpha)
+                old = 1.0
+                self.nobs += 1
+            self.old_wt = old
+        elif x == x: m = x; self.nobs += 1  # the first observation starts the average
+        self.mean = m
+        return m if self.nobs >= self.min_periods else _NAN
+
+# %% ../nbs/02_features.ipynb #f82295e9
+class RollingWindow(_Plain):
+    "The last `window` values: pandas' rolling mean bit for bit (its compensated running sum) and a standard deviation computed afresh from the held values."
+    def __init__(self, window: int):
+        self.window, self.values = int(window), deque(maxlen=int(window))
+        self.nobs = self.neg = self.same = 0  # non-NaN values held, negative ones, trailing run of equal values
+        self.sum = self.comp_add = self.comp_remove = 0.0  # Kahan sum with its add and remove compensations
+        self.prev = _NAN
+
+    def push(self, x: float) -> bool:
+        "Append `x` (the oldest value leaves once full); True when the window holds `window` non-NaN values."
+        v = self.values
+        if len(v) == self.window and (old := v[0]) == old:  # pandas' remove_mean
+            self.nobs -= 1
+            y = -old - self.comp_remove; t = self.sum + y
+            self.comp_remove = t - self.sum - y; self.sum = t
+            if math.copysign(1.0, old) < 0: self.neg -= 1
+        v.append(x)
+        if x == x:  # pandas' add_mean
+            self.nobs += 1
+            y = x - self.comp_add; t = self.sum + y
+            self.comp_add = t - self.sum - y; self.sum = t
+            if math.copysign(1.0, x) < 0: self.neg += 1
+            self.same = self.same + 1 if x == self.prev else 1
+            self.prev = x
+        return self.nobs >= self.window
+
+    def mean(self) -> float:
+        "pandas' `rolling(window, min_periods=window).mean()` at the newest value."
+        n = self.nobs
+        if n < self.window: return _NAN
+        if self.same >= n: return self.prev  # a constant window is its value, exactly
+        r = self.sum / n
+        return 0.0 if (self.neg == 0 and r < 0) or (self.neg == n and r > 0) else r
+
+    def std(self) -> float:
+        "Sample standard deviation (ddof 1) of the held values, two passes with exact sums: no running sum, so nothing drifts."
+        n = self.nobs
+        if n < self.window: return _NAN
+        if self.same >= n: return 0.0
+        v = self.values
+        try:
+            m = math.fsum(v) / n
+            return math.sqrt(math.fsum([(x - m) * (x - m) for x in v]) / (n - 1))
+        except (ValueError, OverflowError): return _NAN  # +inf and -inf in one window
+
+# %% ../nbs/02_features.ipynb #20f65de9
+EWM_FEATURES = FEATURE_NAMES[4:13]  # ewm_ret_h, log_dd_h, sortino_h for h in HALF_LIVES: the statistical jump model's inputs
+_WARMUP = dict(ret_1=1, ret_5=5, ret_20=20, ret_60=60, rv_20=20, rv_60=60, hl_range=0, close_loc=0, volume_z=19, rsi_14=14, sma_gap_50=49,
+               **{f"{k}_{h}": h for k in ("ewm_ret", "log_dd", "sortino") for h in HALF_LIVES})
+
+def feature_warmup(names=FEATURE_NAMES) -> int:
+    "Leading bars with at least one NaN among the features `names` (on bars without gaps)."
+    return max(_WARMUP[n] for n in names)
+
+class StreamingFeatures:
+    "The rows of `compute_features`, one bar at a time, in constant time and memory: `update(open, high, low, close, volume)`."
+    def __init__(self, names=FEATURE_NAMES):  # the features `update` returns, in this order (any subset of `FEATURE_NAMES`)
+        self.names = list(names)
+        if bad := [n for n in self.names if n not in FEATURE_NAMES]: raise ValueError(f"unknown feature(s) {bad}; choose from {FEATURE_NAMES}")
+        want = set(self.names)
+        self._pick = [FEATURE_NAMES.index(n) for n in self.names]
+        self._all = self._pick == list(range(len(FEATURE_NAMES)))
+        self.n_bars, self._v = 0, [_NAN] * len(FEATURE_NAMES)
+        self._ret = any(n.startswith("ret_") for n in want)
+        self.logc = deque(maxlen=61 if self._ret else 1)  # log closes: 60-bar return, or just the previous one
+        p = self.parts = {}  # every stateful piece, by name (its state is in `state_dict`)
+        self._ewm = []  # (slot, EWM of returns, EWM of squared downside returns) per half-life
+        for i, h in enumerate(HALF_LIVES):
+            mu, dn = {f"ewm_ret_{h}", f"sortino_{h}"} & want, {f"log_dd_{h}", f"sortino_{h}"} & want
+            if mu: p[f"ewm_ret_{h}"] = EWMean(ewm_alpha(halflife=h), h)
+            if dn: p[f"ewm_down_sq_{h}"] = EWMean(ewm_alpha(halflife=h), h)
+            if mu or dn: self._ewm.append((i, p.get(f"ewm_ret_{h}"), p.get(f"ewm_down_sq_{h}")))
+        self._rv = [(13 + j, p.setdefault(f"returns_{w}", RollingWindow(w))) for j, w in enumerate((20, 60)) if f"rv_{w}" in want]
+        self._bar = bool({"hl_range", "close_loc"} & want)
+        self._vol = p.setdefault("log_volume_20", RollingWindow(20)) if "volume_z" in want else None
+        if "rsi_14" in want: p["rsi_gain"], p["rsi_loss"] = EWMean(ewm_alpha(alpha=1 / 14), 14), EWMean(ewm_alpha(alpha=1 / 14), 14)
+        self._rsi = (p["rsi_gain"], p["rsi_loss"]) if "rsi_14" in want else None
+        self._sma = p.setdefault("close_50", RollingWindow(50)) if "sma_gap_50" in want else None
+
+    def update(self, open: float, high: float, low: float, close: float, volume: float) -> np.ndarray:
+        "Feed the bar that just closed; return its features (`self.names` order; NaN where `compute_features` has NaN)."
+        v, L = self._v, self.logc
+        lc = float(np.log(close))
+        r = lc - L[-1] if L else _NAN
+        L.append(lc); self.n_bars += 1
+        if self._ret:
+            n = len(L)
+            for j, k in enumerate((1, 5, 20, 60)): v[j] = lc - L[-1 - k] if n > k else _NAN
+        if self._ewm:
+            d = (r if r < 0.0 else 0.0) if r == r else _NAN
+            d *= d  # squared downside return
+            for i, mu_e, dn_e in self._ewm:
+                mu = v[4 + i] = mu_e.update(r) if mu_e is not None else _NAN
+                if dn_e is not None:
+                    dd = math.sqrt(dn_e.update(d))
+                    v[7 + i] = float(np.log(dd + 1e-8))
+                    s = mu / (dd + 1e-8)
+                    v[10 + i] = -10.0 if s < -10.0 else 10.0 if s > 10.0 else s
+        for slot, win in self._rv: v[slot] = win.std() if win.push(r) else _NAN
+        if self._bar:
+            v[15] = float(np.log(np.float64(high) / low))
+            rng = high - low
+            v[16] = 2.0 * (close - low) / rng - 1.0 if rng > 0 else 0.0
+        if self._vol is not None:
+            lv = float(np.log1p(volume))
+            if self._vol.push(lv):
+                s = self._vol.std()
+                v[17] = (lv - self._vol.mean()) / s if s > 1e-12 else 0.0
+            else: v[17] = _NAN
+        if self._rsi is not None:
+            ag = self._rsi[0].update((r if r > 0.0 else 0.0) if r == r else _NAN)
+            al = self._rsi[1].update((-r if r < 0.0 else 0.0) if r == r else _NAN)
+            s = ag + al
+            x = (ag - al) / s if s > 0 else _NAN
+            v[18] = _NAN if ag != ag else 0.0 if x != x else x
+        if self._sma is not None: v[19] = lc - float(np.log(self._sma.mean())) if self._sma.push(close) else _NAN
+        return np.array(v if self._all else [v[j] for j in self._pick])
+
+    def state_dict(self) -> dict:
+        "Everything `update` carries between bars, as plain Python (JSON- and pickle-friendly; NaN stays a float)."
+        return dict(kind="sage_nb.features.StreamingFeatures", version=1, names=list(self.names), n_bars=self.n_bars,
+                    logc=list(self.logc), parts={k: p.state_dict() for k, p in self.parts.items()})
+
+    def load_state_dict(self, state: dict) -> "StreamingFeatures":
+        "Resume from a `state_dict()` taken by a calculator of the same features; errors name the field."
+        if not isinstance(state, dict) or state.get("kind") != "sage_nb.features.StreamingFeatures": raise ValueError("not a StreamingFeatures state (field 'kind')")
+        if state.get("version") != 1: raise ValueError(f"StreamingFeatures state version {state.get('version')!r}; this code reads version 1")
+        if state.get("names") != self.names: raise ValueError(f"StreamingFeatures state is for features {state.get('names')}, not {self.names}")
+        if set(state.get("parts", {})) != set(self.parts): raise ValueError(f"StreamingFeatures state: field 'parts' has {sorted(state.get('parts', {}))}, expected {sorted(self.parts)}")
+        for k, s in state["parts"].items(): self.parts[k].load_state_dict(s)
+        self.n_bars, self.logc = int(state["n_bars"]), deque(state["logc"], maxlen=self.logc.maxlen)
+        return self
+
+    @classmethod
+    def from_state_dict(cls, state: dict) -> "StreamingFeatures":
+        "A calculator restored from `state_dict()` (its features are the ones saved)."
+        return cls(state.get("names", FEATURE_NAMES) if isinstance(state, dict) else FEATURE_NAMES).load_state_dict(state)
+
+def stream_features(bars: pd.DataFrame, names=FEATURE_NAMES) -> pd.DataFrame:
+    "`StreamingFeatures` replayed over `bars`, one row per bar (the streaming twin of `compute_features`)."
+    sf = StreamingFeatures(names)
+    cols = [bars[c].to_numpy(np.float64).tolist() for c in ("open", "high", "low", "close", "volume")]
+    rows = [sf.update(*bar) for bar in zip(*cols)]
+    return pd.DataFrame(np.array(rows).reshape(len(rows), len(sf.names)), index=bars.index, columns=sf.names)
+
+# %% ../nbs/02_features.ipynb #4202a0a4
+def _n_numbers(x) -> int:
+    return sum(map(_n_numbers, x.values())) if isinstance(x, dict) else len(x) if isinstance(x, list) else int(isinstance(x, (int, float)))
+
+def bench_streaming_features(n_bars: int = 20000,  # bars timed after the warm-up
+                             quick: bool = False,  # 2,000 bars (smoke runs)
+                             buffer: int = 4096,  # bars of the pandas recomputation it is compared with
+                            ) -> dict:
+    "Per-bar latency p50/p95 (µs, wall clock) and mean CPU time of `StreamingFeatures.update`, all 20 features and the 9 EWM features, on 1-minute synthetic bars; the same run times `compute_features` over a `buffer`-bar window (what a detector without streaming features pays per bar)."
+    from sage_nb.data import synthetic_bars
+    if quick: n_bars = 2000
+    warm = 500
+    bars = synthetic_bars(n_bars + warm, seed=0, freq="1min")[0]
+    rows = list(zip(*(bars[c].to_numpy(np.float64).tolist() for c in ("open", "high", "low", "close", "volume"))))
+    res, pc = dict(config=dict(n_bars=n_bars, warmup=warm, data="synthetic 1-minute bars, seed 0", buffer=buffer)), time.perf_counter
+    for key, names in (("all_20", FEATURE_NAMES), ("ewm_9", EWM_FEATURES)):
+        sf, t = StreamingFeatures(names), np.empty(len(rows))
+        for k, bar in enumerate(rows): t0 = pc(); sf.update(*bar); t[k] = pc() - t0
+        live, state = t[warm:] * 1e6, sf.state_dict()
+        sf, c0 = StreamingFeatures(names), time.thread_time()  # CPU time of a second pass, in total: a shared machine's waits left out
+        for bar in rows: sf.update(*bar)
+        res[key] = dict(features=len(names), p50_us=float(np.percentile(live, 50)), p95_us=float(np.percentile(live, 95)), mean_us=float(live.mean()),
+                        cpu_mean_us=(time.thread_time() - c0) / len(rows) * 1e6,
+                        state_numbers=_n_numbers(dict(logc=state["logc"], parts=state["parts"])), state_json_bytes=len(json.dumps(state)))
+    win, t = bars.iloc[-buffer:], []
+    for _ in range(5 if quick else 30): t0 = pc(); compute_features(win); t.append(pc() - t0)
+    res["pandas_recompute"] = dict(p50_us=float(np.percentile(t, 50) * 1e6), p95_us=float(np.percentile(t, 95) * 1e6))
+    res["ratio_recompute_vs_streaming_p50"] = res["pandas_recompute"]["p50_us"] / res["all_20"]["p50_us"]
+    res["ratio_all_vs_ewm9_p50"] = res["all_20"]["p50_us"] / res["ewm_9"]["p50_us"]
+    return res

@@ -23,3 +23,14 @@ def test_look_ahead_is_caught():
     except AssertionError:
         return
     raise AssertionError("look-ahead not detected")
+
+
+def test_streaming_features_equal_batch_and_are_prefix_causal():
+    from sage_nb.features import stream_features
+    bars, _ = synthetic_bars(4000, seed=11, freq="1min")
+    bars.iloc[1500, bars.columns.get_loc("close")] = np.nan  # a bad bar: NaN where the batch table has NaN
+    s, b = stream_features(bars).to_numpy(), compute_features(bars).to_numpy()
+    assert (np.isnan(s) == np.isnan(b)).all()
+    ok = ~np.isnan(b)
+    assert (np.abs(s[ok] - b[ok]) <= 1e-9 * np.abs(b[ok])).all()
+    assert_prefix_causal(stream_features, bars, [61, 999, 1501, 3001])
