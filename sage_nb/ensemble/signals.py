@@ -238,8 +238,9 @@ class TiRexSignal(SignalModel):
 
     def _engine(self):
         if self.engine is None:
+            from sage_nb.core import TiRexConfig
             from sage_nb.tirex.engine import TiRexEngine
-            self.engine = TiRexEngine("tirex-mini", horizon=20)
+            self.engine = TiRexEngine("tirex-mini", horizon=TiRexConfig().horizon)  # the horizon the strategy's signal actor uses
         return self.engine
 
     def stream(self, forecaster=None) -> TiRexStream:
