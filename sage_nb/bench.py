@@ -17,6 +17,7 @@ SECTIONS = {  # quickest first: `tirex` compiles the 35M model, which can take m
     "rde": ("sage_nb.rde.deploy", "bench_rde"),
     "rde_stream": ("sage_nb.rde.detect", "bench_rde_detector"),
     "backtest": ("sage_nb.nautilus.runner", "bench_backtest"),
+    "threads": ("sage_nb.cli", "bench_threads"),
     "tirex": ("sage_nb.tirex.engine", "bench_tirex"),
 }
 
@@ -65,21 +66,27 @@ def run_bench(sections=tuple(SECTIONS), quick: bool = False, log=print, on_secti
 # %% ../nbs/51_bench.ipynb #980b6ae4
 def cmd_bench(args) -> int:
     "`sage-nb bench`: run sections, write JSON atomically, print a summary line per section."
+    from sage_nb.cli import check_out
     from sage_nb.data import atomic_write
+    out = check_out(args.out, "file", force=args.force, suffixes=(".json",))
     sections = list(SECTIONS) if args.section == "all" else [args.section]
     def save(res):  # after every section, so an interrupted run keeps what it measured
-        with atomic_write(args.out, "w") as f: json.dump(res, f, indent=1, default=str)
+        with atomic_write(out, "w") as f: json.dump(res, f, indent=1, default=str)
+        args.kept = f"the finished sections are kept in {out}"
     res = run_bench(sections, quick=args.quick, log=lambda m: print(m, file=sys.stderr), on_section=save)
     bad = [k for k, v in res["sections"].items() if not v["ok"]]
-    print(f"{args.out}: {len(sections) - len(bad)}/{len(sections)} sections ok" + (f"; failed: {', '.join(bad)}" if bad else ""))
+    print(f"{out}: {len(sections) - len(bad)}/{len(sections)} sections ok" + (f"; failed: {', '.join(bad)}" if bad else ""))
     return 1 if bad else 0
 
 def add_cli(sub) -> None:
     "Register `sage-nb bench`."
+    from sage_nb.cli import add_compute_args
     p = sub.add_parser("bench", help="run benchmarks and write JSON (p50/p95 after warm-up, ratios from the same run)")
-    p.add_argument("section", nargs="?", default="all", choices=["all", *SECTIONS])
-    p.add_argument("--out", default="bench.json", help="output JSON path")
+    p.add_argument("section", nargs="?", default="all", choices=["all", *SECTIONS], help="which benchmark to run (default all)")
+    p.add_argument("--out", default="bench.json", help="output JSON path (default bench.json)")
+    p.add_argument("--force", action="store_true", help="replace an existing --out file")
     p.add_argument("--quick", action="store_true", help="small settings (smoke test, not for quoting)")
+    add_compute_args(p)
     p.set_defaults(func=cmd_bench)
 
 # %% ../nbs/51_bench.ipynb #6947db3a

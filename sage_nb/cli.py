@@ -6,18 +6,23 @@ Docs: https://sage-nb.github.io/sage_nb/cli.html.md"""
 
 # %% ../nbs/03_cli.ipynb #b419adea
 from __future__ import annotations
-import argparse, importlib, json, sys
-from .core import ConfigError
-from .data import DataError, describe_bars, load_bars
+import argparse, importlib, json, os, sys, tempfile, warnings
+from pathlib import Path
+import pandas as pd
+from . import __version__
+from .core import ConfigError, MissingExtra
+from .data import DataError, DataNote, PRICE_COLUMNS, describe_bars, load_bars, parse_close_time
 
 # %% auto #0
-__all__ = ['USER_ERRORS', 'SUBCOMMANDS', 'CLIError', 'cmd_data_check', 'add_cli', 'build_parser', 'main']
+__all__ = ['USER_ERRORS', 'SUBCOMMANDS', 'DEFAULT_THREADS', 'THREAD_VARS', 'DATA_HELP', 'CLIError', 'set_threads', 'set_quiet',
+           'add_debug_arg', 'add_compute_args', 'add_data_args', 'load_data', 'parse_when', 'check_out',
+           'cmd_data_check', 'add_cli', 'build_parser', 'main', 'bench_threads']
 
 # %% ../nbs/03_cli.ipynb #c051e937
 class CLIError(ValueError):
     "Bad command-line input: printed as one line, exit status 2."
 
-USER_ERRORS = (CLIError, DataError, ConfigError)
+USER_ERRORS = (CLIError, DataError, ConfigError, MissingExtra)
 
 # subcommand -> module providing `add_cli(subparsers)`; later components add their line here
 SUBCOMMANDS = {
@@ -28,10 +33,104 @@ SUBCOMMANDS = {
     "bench": "sage_nb.bench",
 }
 
+# %% ../nbs/03_cli.ipynb #c1a00002
+DEFAULT_THREADS = 1  # compute threads per process, measured: nbs/bench/bench_threads.json
+THREAD_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
+
+def set_threads(n: int | None = None) -> int:
+    "Use `n` compute threads here and in child processes; None: `OMP_NUM_THREADS` if set, else `DEFAULT_THREADS`."
+    if n is None:
+        env = os.environ.get("OMP_NUM_THREADS", "").strip()
+        if env and not env.isdigit(): raise CLIError(f"OMP_NUM_THREADS={env!r} is not a number of threads; unset it or pass --threads N")
+        n = int(env) if env else DEFAULT_THREADS
+    if n < 1: raise CLIError(f"--threads must be >= 1, got {n}")
+    for k in THREAD_VARS: os.environ[k] = str(n)
+    if "torch" in sys.modules: sys.modules["torch"].set_num_threads(n)  # else torch reads OMP_NUM_THREADS on import
+    try:
+        from threadpoolctl import threadpool_limits
+        threadpool_limits(n)  # BLAS / OpenMP pools NumPy and scikit-learn already loaded
+    except ImportError: pass
+    return n
+
+def set_quiet(quiet: bool = True) -> None:
+    "Silence every progress bar (`sage_nb.core.progress` reads `TQDM_DISABLE`) here and in child processes."
+    if quiet: os.environ["TQDM_DISABLE"] = "1"
+    else: os.environ.pop("TQDM_DISABLE", None)
+
+# %% ../nbs/03_cli.ipynb #c1a00005
+DATA_HELP = "bars: a .csv/.parquet file, or sample:sp500 / sample:synthetic[?n=..&seed=..&freq=..]"
+
+def add_debug_arg(p: argparse.ArgumentParser) -> None:
+    "`--debug` after the subcommand too (SUPPRESS keeps a top-level `--debug` from being overwritten)."
+    p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show the full traceback of any error")
+
+def add_compute_args(p: argparse.ArgumentParser) -> None:
+    "`--threads`, `--quiet` and `--debug` on a compute command."
+    p.add_argument("--threads", type=int, default=None, metavar="N",
+                   help=f"compute threads (torch, OpenMP, BLAS) of this process and the ones it starts; default $OMP_NUM_THREADS, else {DEFAULT_THREADS}")
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
+    add_debug_arg(p)
+
+def add_data_args(p: argparse.ArgumentParser, positional: bool = False) -> None:
+    "The bar source (`--data`, or positional `source`) and the options that say how to read it."
+    if positional: p.add_argument("source", help=DATA_HELP)
+    else: p.add_argument("--data", required=True, help=DATA_HELP)
+    p.add_argument("--stamps", choices=["close", "open"], default="close", help="whether the file stamps each bar at its close (default) or its open")
+    p.add_argument("--close-time", default=None, metavar="HH:MM[TZ]",
+                   help="date-only rows: the session close, e.g. 16:00America/New_York (default 24:00 UTC, the latest a close can be)")
+    p.add_argument("--price-column", choices=list(PRICE_COLUMNS), default="close",
+                   help="close: prices as traded (default); adj_close: the adjusted close, open/high/low scaled to match")
+
+def load_data(args, min_bars: int | None = None) -> pd.DataFrame:
+    "Load the bars named by `add_data_args` options (one `sage-nb: note:` line per `DataNote`)."
+    if args.close_time is not None: parse_close_time(args.close_time, "--close-time")
+    src = args.source if hasattr(args, "source") else args.data
+    return load_bars(src, stamps=args.stamps, close_time=args.close_time, price_column=args.price_column, min_bars=min_bars)
+
+def parse_when(value, flag: str) -> pd.Timestamp | None:
+    "A date or time option (`--start 2010-01-01`), read as UTC; None stays None."
+    if value is None: return None
+    try: ts = pd.Timestamp(value)
+    except ValueError as e: raise CLIError(f"{flag} {value!r}: not a date ({e}); use YYYY-MM-DD or YYYY-MM-DD HH:MM") from e
+    if pd.isna(ts): raise CLIError(f"{flag} {value!r}: not a date; use YYYY-MM-DD")
+    return ts.tz_localize("UTC") if ts.tz is None else ts.tz_convert("UTC")
+
+# %% ../nbs/03_cli.ipynb #c1a00008
+def _probe(parent: Path, flag: str, p: Path) -> None:
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".sage-nb-probe.", dir=parent)
+        os.close(fd); os.unlink(tmp)
+    except OSError as e: raise CLIError(f"{flag} {p}: cannot write in {parent} ({e.strerror})") from e
+
+def check_out(path, kind: str = "file",  # `file`: one output file; `dir`: a directory of outputs
+              flag: str = "--out", force: bool = False,  # `--force`: an earlier output may be replaced
+              suffixes: tuple = (),  # `file`: the allowed endings, e.g. (".csv",)
+              owned: tuple = ()) -> Path:  # `dir`: the names a run writes there; any of them present is an earlier run
+    "Check an output path before any computation; raise `CLIError` naming `flag` and the problem."
+    p = Path(path)
+    if kind == "file" and suffixes and not p.name.lower().endswith(tuple(suffixes)):
+        raise CLIError(f"{flag} {p}: expected a {' or '.join(suffixes)} file")
+    q = next(q for q in (p, *p.parents) if os.path.lexists(q))
+    if q != p:
+        if not q.is_dir(): raise CLIError(f"{flag} {p}: {q} is a file, not a directory")
+        _probe(q, flag, p); return p
+    if kind == "dir":
+        if not p.is_dir(): raise CLIError(f"{flag} {p}: is a file, not a directory")
+        old = [n for n in owned if os.path.lexists(p / n)]
+        if old and not force:
+            raise CLIError(f"{flag} {p}: holds an earlier run ({', '.join(old[:4])}{', ...' if len(old) > 4 else ''}); "
+                           "pass --force to replace it, or choose another directory")
+        _probe(p, flag, p)
+    else:
+        if p.is_dir(): raise CLIError(f"{flag} {p}: is a directory; give a file name")
+        if not force: raise CLIError(f"{flag} {p}: already exists; pass --force to replace it")
+        _probe(p.parent, flag, p)
+    return p
+
 # %% ../nbs/03_cli.ipynb #14e93ec7
 def cmd_data_check(args) -> int:
     "Validate bars and print count, first/last close timestamp and frequency."
-    bars = load_bars(args.source, stamps=args.stamps, min_bars=args.min_bars)
+    bars = load_data(args, min_bars=args.min_bars)
     d = describe_bars(bars)
     if args.json: print(json.dumps({k: str(v) if k in ("first", "last") else v for k, v in d.items()}))
     else: print(f"{args.source}: {d['bars']} bars, {d['first']} -> {d['last']} (bar close, UTC), frequency {d['frequency']}")
@@ -42,17 +141,18 @@ def add_cli(sub) -> None:
     data = sub.add_parser("data", help="inspect and validate bar data")
     dsub = data.add_subparsers(dest="data_cmd", required=True)
     chk = dsub.add_parser("check", help="validate a CSV/Parquet file or sample:NAME and print a summary")
-    chk.add_argument("source", help="path to .csv/.parquet, or sample:sp500 / sample:synthetic[?seed=..&n=..&freq=..]")
-    chk.add_argument("--stamps", choices=["close", "open"], default="close", help="whether the file stamps bars by close (default) or open")
+    add_data_args(chk, positional=True)
     chk.add_argument("--min-bars", type=int, default=None, help="fail when there are fewer bars than this")
     chk.add_argument("--json", action="store_true", help="print the summary as JSON")
+    add_debug_arg(chk)
     chk.set_defaults(func=cmd_data_check)
 
 # %% ../nbs/03_cli.ipynb #6de19e22
 def build_parser() -> argparse.ArgumentParser:
     "The `sage-nb` parser with every available subcommand."
     p = argparse.ArgumentParser(prog="sage-nb", description="sage_nb: regime detection for NautilusTrader")
-    p.add_argument("--debug", action="store_true", help="show full tracebacks")
+    p.add_argument("--version", action="version", version=f"sage-nb {__version__}", help="print the version and exit")
+    p.add_argument("--debug", action="store_true", help="show the full traceback of any error")
     sub = p.add_subparsers(dest="command", required=True)
     for name, mod in SUBCOMMANDS.items():
         try: module = importlib.import_module(mod)
@@ -62,16 +162,57 @@ def build_parser() -> argparse.ArgumentParser:
         module.add_cli(sub)
     return p
 
+def _show(message, category, filename, lineno, file=None, line=None):
+    "Warnings as one line each: `sage-nb: note:` for `DataNote`, `sage-nb: warning:` otherwise."
+    kind = "note" if issubclass(category, DataNote) else "warning"
+    print(f"sage-nb: {kind}: {message}", file=sys.stderr)
+
+def _error(e: BaseException) -> str:
+    if isinstance(e, OSError) and e.filename: return f"{e.filename}: {e.strerror or e}"
+    return str(e)
+
 def main(argv=None) -> int:
     "Entry point of the `sage-nb` console script."
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    try: return int(args.func(args) or 0)
-    except USER_ERRORS as e:
-        if args.debug: raise
-        print(f"sage-nb: error: {e}", file=sys.stderr); return 2
-    except KeyboardInterrupt:
-        print("sage-nb: interrupted", file=sys.stderr); return 130
-    except Exception as e:
-        if args.debug: raise
-        print(f"sage-nb: internal error: {type(e).__name__}: {e} (rerun with --debug for the traceback)", file=sys.stderr); return 1
+    args = build_parser().parse_args(argv)
+    with warnings.catch_warnings():
+        warnings.showwarning = _show
+        try:
+            if hasattr(args, "threads"): set_threads(args.threads)
+            if getattr(args, "quiet", False): set_quiet()
+            return int(args.func(args) or 0)
+        except (*USER_ERRORS, OSError) as e:  # bad input, or the operating system refused (file, permission, disk)
+            if args.debug: raise
+            print(f"sage-nb: error: {_error(e)}", file=sys.stderr); return 2
+        except KeyboardInterrupt:  # a command sets `args.kept` to say what stays on disk
+            if args.debug: raise
+            print(f"sage-nb: interrupted; {getattr(args, 'kept', None) or 'no output was written'}", file=sys.stderr); return 130
+        except Exception as e:
+            if args.debug: raise
+            print(f"sage-nb: internal error: {type(e).__name__}: {e} (a bug in sage_nb; rerun with --debug for the traceback)", file=sys.stderr)
+            return 1
+
+# %% ../nbs/03_cli.ipynb #c1a0000d
+def bench_threads(quick: bool = False, threads: tuple | None = None, repeats: int | None = None) -> dict:
+    "Median wall time of `sage-nb regimes` and `sage-nb backtest --no-report` with 1 thread vs one per core, interleaved."
+    import shutil, statistics, subprocess, time
+    exe = shutil.which("sage-nb", path=str(Path(sys.executable).parent)) or "sage-nb"
+    threads = tuple(threads or sorted({1, os.cpu_count() or 1}))
+    repeats = repeats or (1 if quick else 3)
+    data = "sample:synthetic?n=1500&seed=1" if quick else "sample:sp500"
+    env = {k: v for k, v in os.environ.items() if k not in THREAD_VARS}
+    cmds = dict(regimes=["regimes", "--out", "{d}/r.csv"], backtest=["backtest", "--out", "{d}/bt", "--no-report"])
+    secs = {c: {str(n): [] for n in threads} for c in cmds}
+    load = [os.getloadavg()[0]]
+    with tempfile.TemporaryDirectory() as d:
+        for _ in range(repeats):
+            for c, argv in cmds.items():
+                for n in threads:
+                    t = time.perf_counter()
+                    cmd = [exe, argv[0], "--data", data, *[a.format(d=d) for a in argv[1:]], "--threads", str(n), "--quiet", "--force"]
+                    r = subprocess.run(cmd, capture_output=True, text=True, env=env)
+                    if r.returncode: raise RuntimeError(f"sage-nb {c} --threads {n} failed: {r.stderr.strip()[-500:]}")
+                    secs[c][str(n)].append(round(time.perf_counter() - t, 2))
+    load.append(os.getloadavg()[0])
+    med = {c: {n: statistics.median(v) for n, v in per.items()} for c, per in secs.items()}
+    return dict(data=data, threads=list(threads), repeats=repeats, cores=os.cpu_count(), loadavg_before_after=load, seconds=secs,
+                median_s=med, slowdown_vs_1_thread={c: {n: round(v / m["1"], 2) for n, v in m.items()} for c, m in med.items()})

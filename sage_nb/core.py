@@ -6,7 +6,7 @@ Docs: https://sage-nb.github.io/sage_nb/core.html.md"""
 
 # %% ../nbs/00_core.ipynb #e5fa4a00
 from __future__ import annotations
-import dataclasses, math, types, typing
+import dataclasses, importlib, math, types, typing
 from dataclasses import dataclass, field, asdict
 from pathlib import Path
 import numpy as np
@@ -14,10 +14,11 @@ import pandas as pd
 import yaml
 
 # %% auto #0
-__all__ = ['TRENDS', 'VOLS', 'BASE_REGIMES', 'TRANSITIONING', 'WARMUP', 'REGIMES', 'FALLBACK_LEVELS', 'base_regime',
+__all__ = ['TRENDS', 'VOLS', 'BASE_REGIMES', 'TRANSITIONING', 'WARMUP', 'REGIMES', 'FALLBACK_LEVELS', 'EXTRAS', 'base_regime',
            'make_regime', 'regime_trend', 'RegimeSignal', 'TiRexPrediction', 'ConfigError', 'ModelConfig',
            'TrainingConfig', 'OptimizationConfig', 'DeploymentConfig', 'TiRexConfig', 'ClassifierConfig',
-           'FallbackConfig', 'JumpConfig', 'StrategyConfig', 'SageConfig', 'load_config']
+           'FallbackConfig', 'JumpConfig', 'StrategyConfig', 'SageConfig', 'load_config', 'MissingExtra', 'require',
+           'progress']
 
 # %% ../nbs/00_core.ipynb #86b85614
 TRENDS = ("bull", "bear", "sideways")
@@ -249,3 +250,29 @@ def load_config(source=None) -> SageConfig:
             if k not in _SECTIONS: raise ConfigError(f"unknown config section '{k}'; known sections: {', '.join(_SECTIONS)}")
         return SageConfig(**{k: _build_section(k, cls, data.get(k)) for k, cls in _SECTIONS.items()})
     except ConfigError as e: raise ConfigError(f"{where}{e}") from None
+
+# %% ../nbs/00_core.ipynb #a8e1c0d2
+EXTRAS = {  # importable module -> the extra that installs it
+    "tsfresh": "ensemble", "pycatch22": "ensemble", "hmmlearn": "eval", "statsmodels": "eval",
+    "onnx": "rde", "onnxruntime": "rde", "onnxscript": "rde", "seaborn": "rde", "plotly": "rde"}
+
+class MissingExtra(ImportError):
+    "An optional dependency is not installed; the message names the extra that installs it."
+
+def require(module: str,  # the module to import, e.g. `tsfresh` or `plotly.express`
+            purpose: str = "") -> types.ModuleType:  # what needs it, for the message
+    "Import `module`, or raise `MissingExtra` naming the `pip install sage_nb[...]` that provides it."
+    try: return importlib.import_module(module)
+    except ModuleNotFoundError as e:
+        top = module.split(".")[0]
+        if e.name is None or e.name.split(".")[0] != top: raise  # a missing module *inside* the package is a real bug
+        extra = EXTRAS.get(top, "all")
+        raise MissingExtra(f"{purpose or top} needs {top}, which is not installed: pip install 'sage_nb[{extra}]'") from None
+
+# %% ../nbs/00_core.ipynb #a8e1c0d5
+def progress(iterable=None, **kwargs):
+    "A tqdm progress bar on stderr (`kwargs` go to tqdm), off when the environment sets `TQDM_DISABLE`."
+    import os, sys
+    from tqdm.auto import tqdm
+    off = os.environ.get("TQDM_DISABLE", "").strip().lower() not in ("", "0", "false")
+    return tqdm(iterable, file=sys.stderr, disable=kwargs.pop("disable", False) or off, **kwargs)

@@ -6,7 +6,7 @@ Docs: https://sage-nb.github.io/sage_nb/data.html.md"""
 
 # %% ../nbs/01_data.ipynb #d6de9870
 from __future__ import annotations
-import contextlib, os, re, shutil, tempfile
+import contextlib, datetime, os, re, shutil, tempfile, warnings, zoneinfo
 from pathlib import Path
 from urllib.parse import parse_qsl
 import numpy as np
@@ -14,7 +14,8 @@ import pandas as pd
 from .core import BASE_REGIMES
 
 # %% auto #0
-__all__ = ['OHLCV', 'TIME_COLUMNS', 'SYNTH_DRIFT', 'SYNTH_VOL', 'SAMPLES', 'DataError', 'atomic_write', 'validate_bars',
+__all__ = ['OHLCV', 'TIME_COLUMNS', 'ADJ_CLOSE', 'PRICE_COLUMNS', 'FILE_TYPES', 'SYNTH_DRIFT', 'SYNTH_VOL', 'SAMPLES',
+           'SYNTHETIC_OPTIONS', 'DataError', 'DataNote', 'atomic_write', 'validate_bars', 'parse_close_time',
            'frame_to_bars', 'sp500_bars', 'synthetic_bars', 'parse_sample', 'load_bars', 'make_instrument',
            'bar_type_for', 'to_nautilus_bars', 'write_catalog', 'read_catalog_bars', 'describe_bars']
 
@@ -22,8 +23,14 @@ __all__ = ['OHLCV', 'TIME_COLUMNS', 'SYNTH_DRIFT', 'SYNTH_VOL', 'SAMPLES', 'Data
 class DataError(ValueError):
     "Bars or a data file are invalid; the message names the file, the row and the problem."
 
+class DataNote(UserWarning):
+    "Bars were read with a choice the user should know about (date-only rows, price column); the CLI prints it as one line."
+
 OHLCV = ["open", "high", "low", "close", "volume"]
-TIME_COLUMNS = ("timestamp", "date", "time", "datetime")
+TIME_COLUMNS = ("timestamp", "ts", "date", "time", "datetime")
+ADJ_CLOSE = ("adj close", "adj_close", "adjclose", "adjusted close", "adjusted_close")  # adjusted-close column names
+PRICE_COLUMNS = ("close", "adj_close")  # choices of `price_column`
+FILE_TYPES = (".csv", ".csv.gz", ".parquet", ".pq")
 
 @contextlib.contextmanager
 def atomic_write(path, mode: str = "w", **kwargs):
@@ -41,7 +48,12 @@ def atomic_write(path, mode: str = "w", **kwargs):
 
 # %% ../nbs/01_data.ipynb #49ca4643
 def _row_label(df: pd.DataFrame, i: int) -> str:
-    return f"row {i + 1} ({df.index[i]})" if isinstance(df.index, pd.DatetimeIndex) else f"row {i + 1}"
+    return f"row {i + 1} ({_when(df, i)})" if isinstance(df.index, pd.DatetimeIndex) else f"row {i + 1}"
+
+def _when(df: pd.DataFrame, i: int):
+    "Row i's time as the file wrote it (`attrs['raw_times']`), else its timestamp."
+    raw = df.attrs.get("raw_times")
+    return raw[i] if raw is not None else df.index[i]
 
 def _first(mask) -> int | None:
     idx = np.flatnonzero(np.asarray(mask))
@@ -56,9 +68,9 @@ def validate_bars(df: pd.DataFrame, source: str = "<bars>", min_bars: int | None
     idx = df.index
     if not isinstance(idx, pd.DatetimeIndex) or idx.tz is None:
         raise DataError(f"{source}: bars need a tz-aware DatetimeIndex (got {type(idx).__name__})")
-    if (i := _first(idx.duplicated())) is not None: raise DataError(f"{source}: row {i + 1}: duplicate timestamp {idx[i]}")
+    if (i := _first(idx.duplicated())) is not None: raise DataError(f"{source}: row {i + 1}: duplicate timestamp {_when(df, i)}")
     if (i := _first(np.diff(idx.asi8) < 0)) is not None:
-        raise DataError(f"{source}: row {i + 2}: timestamp {idx[i + 1]} is earlier than the previous row's {idx[i]} (not monotonic)")
+        raise DataError(f"{source}: row {i + 2}: timestamp {_when(df, i + 1)} is earlier than the previous row's {_when(df, i)} (not monotonic)")
     for c in OHLCV:
         v = df[c].to_numpy(dtype=float)
         if (i := _first(~np.isfinite(v))) is not None: raise DataError(f"{source}: {_row_label(df, i)}: {c} is {v[i]} (NaN/Inf not allowed)")
@@ -75,6 +87,14 @@ def validate_bars(df: pd.DataFrame, source: str = "<bars>", min_bars: int | None
     return df
 
 # %% ../nbs/01_data.ipynb #dcc90171
+_DATE_ONLY = re.compile(r"\s*\d{4}[-/.]\d{1,2}[-/.]\d{1,2}\s*")
+
+def _date_only(raw: pd.Series) -> bool:
+    "Whether every value is a calendar date without a time: text such as `2024-01-02`, or `datetime.date` objects."
+    if len(raw) == 0 or pd.api.types.is_numeric_dtype(raw) or pd.api.types.is_datetime64_any_dtype(raw): return False
+    if all(isinstance(v, datetime.date) and not isinstance(v, datetime.datetime) for v in raw): return True
+    return bool(raw.astype(str).str.fullmatch(_DATE_ONLY.pattern).all())
+
 def _parse_times(raw: pd.Series, source: str) -> pd.DatetimeIndex:
     if pd.api.types.is_datetime64_any_dtype(raw):
         ts = pd.DatetimeIndex(raw)
@@ -92,52 +112,111 @@ def _parse_times(raw: pd.Series, source: str) -> pd.DatetimeIndex:
 
 def _read_table(path: Path) -> pd.DataFrame:
     if not path.exists(): raise DataError(f"{path}: file not found")
+    if path.is_dir(): raise DataError(f"{path}: is a directory; expected a {' or '.join(FILE_TYPES[::2])} file")
+    name = path.name.lower()
+    if not name.endswith(FILE_TYPES):
+        raise DataError(f"{path}: unsupported file type {''.join(path.suffixes) or '(none)'}; use {', '.join(FILE_TYPES)}")
     if path.stat().st_size == 0: raise DataError(f"{path}: the file is empty")
-    suffixes = "".join(path.suffixes).lower()
     try:
-        if ".parquet" in suffixes or suffixes.endswith(".pq"): return pd.read_parquet(path)
-        if ".csv" in suffixes or ".txt" in suffixes: return pd.read_csv(path)
+        if name.endswith((".parquet", ".pq")): return pd.read_parquet(path)
+        return pd.read_csv(path)
     except pd.errors.EmptyDataError: raise DataError(f"{path}: the file is empty") from None
-    except Exception as e: raise DataError(f"{path}: cannot read ({type(e).__name__}: {e})") from None
-    raise DataError(f"{path}: unsupported file type {suffixes or '(none)'}; use .csv or .parquet")
+    except (OSError, ValueError, pd.errors.ParserError) as e: raise DataError(f"{path}: cannot read ({type(e).__name__}: {e})") from e
 
 # %% ../nbs/01_data.ipynb #f8cd783f
+def parse_close_time(text: str, flag: str = "close_time") -> tuple[pd.Timedelta, str]:
+    "`HH:MM[TZ]` (e.g. `16:00America/New_York`, `21:00`, `24:00UTC`) -> (time of day, IANA zone; UTC if none)."
+    m = re.fullmatch(r"\s*(\d{1,2}):(\d{2})\s*(\S*)\s*", str(text))
+    h, mi = (int(m.group(1)), int(m.group(2))) if m else (-1, -1)
+    if not (0 <= h < 24 and 0 <= mi < 60 or (h, mi) == (24, 0)):
+        raise DataError(f"{flag} {text!r}: expected HH:MM with an optional time zone, e.g. 16:00America/New_York or 21:00UTC")
+    tz = {"": "UTC", "Z": "UTC", "z": "UTC", "GMT": "UTC"}.get(m.group(3), m.group(3))
+    try: zoneinfo.ZoneInfo(tz)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError): raise DataError(f"{flag} {text!r}: unknown time zone {tz!r} (use an IANA name such as America/New_York)") from None
+    return pd.Timedelta(hours=h, minutes=mi), tz
+
+def _stamp(times: pd.Series, source: str, stamps: str, close_time, freq, notes: list) -> pd.DatetimeIndex:
+    "Close-time UTC stamps for the raw time column (date-only rows: see above)."
+    if not _date_only(times):
+        if close_time is not None: raise DataError(f"{source}: close time {close_time!r} is for date-only rows, but row 1 has a time ({times.iloc[0]!r})")
+        ts = _parse_times(times, source)
+    elif stamps == "open":
+        if close_time is not None: raise DataError(f"{source}: a close time applies to close-stamped dates; these dates are bar opens (stamps='open')")
+        ts = _parse_times(times, source)
+    else:
+        day = pd.DatetimeIndex(_parse_times(times, source).tz_localize(None))
+        tod, tz = parse_close_time(close_time) if close_time is not None else (pd.Timedelta(hours=24), "UTC")
+        ts = (day + tod).tz_localize(tz, ambiguous="raise", nonexistent="shift_forward").tz_convert("UTC").rename("ts")
+        if close_time is None: notes.append(f"{source}: rows carry dates only; each bar is stamped at 24:00 UTC of its date (the latest its close "
+                                            "can be); give the exchange's close with --close-time, e.g. 16:00America/New_York")
+    if stamps == "open":
+        step = pd.Timedelta(freq) if freq else (ts[1:] - ts[:-1]).median() if len(ts) > 1 else None
+        if step is None or pd.isna(step): raise DataError(f"{source}: cannot infer the bar interval to convert open stamps; pass freq")
+        ts = ts + step
+    return ts
+
+# %% ../nbs/01_data.ipynb #5b2d7e10
+def _prices(df: pd.DataFrame, out: pd.DataFrame, source: str, price_column: str, notes: list) -> pd.DataFrame:
+    "Use the adjusted close if asked (open, high, low scaled by adj close / close); note an ignored, different one."
+    adj = next((c for c in ADJ_CLOSE if c in df.columns), None)
+    a = pd.to_numeric(df[adj], errors="coerce").to_numpy(float) if adj else None
+    if price_column == "close":
+        if adj and np.nanmax(np.abs(a / out["close"].to_numpy() - 1.0), initial=0.0) > 1e-9:
+            notes.append(f"{source}: prices as traded (close); the file's {adj!r} column differs (dividends, splits): "
+                         "pass --price-column adj_close to use adjusted prices")
+        return out
+    if adj is None: raise DataError(f"{source}: price column adj_close chosen, but the file has no adjusted close "
+                                    f"(looked for {', '.join(ADJ_CLOSE)}); found {', '.join(df.columns)}")
+    if (i := _first(~np.isfinite(a))) is not None: raise DataError(f"{source}: row {i + 1}: {adj} value {df[adj].iloc[i]!r} is not a number")
+    f = a / out["close"].to_numpy()
+    for c in ("open", "high", "low"): out[c] = out[c] * f
+    out["close"] = a
+    notes.append(f"{source}: prices from the adjusted close ({adj!r}); open, high and low scaled by adjusted close / close")
+    return out
+
 def frame_to_bars(raw: pd.DataFrame, source: str = "<frame>", stamps: str = "close", freq: str | None = None,
-                  min_bars: int | None = None) -> pd.DataFrame:
+                  min_bars: int | None = None,
+                  close_time: str | None = None,  # date-only rows: the session close, `HH:MM[TZ]` (default 24:00 UTC)
+                  price_column: str = "close") -> pd.DataFrame:  # `close` (as traded) or `adj_close` (adjusted)
     "Normalise a raw table (any column case, time column or index) into validated UTC bars."
     if stamps not in ("close", "open"): raise DataError(f"{source}: stamps must be 'close' or 'open', got {stamps!r}")
+    if price_column not in PRICE_COLUMNS: raise DataError(f"{source}: price column must be one of {', '.join(PRICE_COLUMNS)}, got {price_column!r}")
     df = raw.copy()
     df.columns = [str(c).strip().lower() for c in df.columns]
     tcol = next((c for c in TIME_COLUMNS if c in df.columns), None)
     if tcol is not None: times = df.pop(tcol)
-    elif isinstance(df.index, pd.DatetimeIndex) or str(df.index.name or "").lower() in TIME_COLUMNS + ("ts",):
+    elif isinstance(df.index, pd.DatetimeIndex) or str(df.index.name or "").lower() in TIME_COLUMNS:
         times = df.index.to_series(index=range(len(df)))
     else: raise DataError(f"{source}: no time column (expected one of {', '.join(TIME_COLUMNS)}, or a datetime index)")
     if len(df) == 0: raise DataError(f"{source}: no bars (the file has a header but no rows)")
     df = df.reset_index(drop=True)
+    found = ", ".join(df.columns)
     if "volume" not in df.columns: df["volume"] = 0.0  # volume is optional (FX, indices); volume features become 0
     missing = [c for c in OHLCV if c not in df.columns]
-    if missing: raise DataError(f"{source}: missing column(s) {', '.join(missing)}; found {', '.join(df.columns)}")
+    if missing: raise DataError(f"{source}: missing column(s) {', '.join(missing)}; found {found}")
     out = pd.DataFrame(index=range(len(df)))
     for c in OHLCV:
         v = pd.to_numeric(df[c], errors="coerce")
         if (i := _first(v.isna() & df[c].notna())) is not None:
             raise DataError(f"{source}: row {i + 1}: {c} value {df[c].iloc[i]!r} is not a number")
         out[c] = v.astype(float)
-    out.index = _parse_times(times.reset_index(drop=True), source)
-    if stamps == "open":
-        step = pd.Timedelta(freq) if freq else (out.index[1:] - out.index[:-1]).median() if len(out) > 1 else None
-        if step is None or pd.isna(step): raise DataError(f"{source}: cannot infer the bar interval to convert open stamps; pass freq")
-        out.index = out.index + step
-    return validate_bars(out, source, min_bars)
+    notes = []
+    out = _prices(df, out, source, price_column, notes)
+    times = times.reset_index(drop=True)
+    out.index = _stamp(times, source, stamps, close_time, freq, notes)
+    out.attrs["raw_times"] = times.astype(str).tolist()  # messages quote rows as written
+    bars = validate_bars(out, source, min_bars)
+    del bars.attrs["raw_times"]
+    for n in notes: warnings.warn(n, DataNote, stacklevel=2)
+    return bars
 
 # %% ../nbs/01_data.ipynb #00523b6c
-def sp500_bars() -> pd.DataFrame:
+def sp500_bars(price_column: str = "close") -> pd.DataFrame:
     "The S&P 500 daily sample shipped with `arch`, stamped at the 16:00 New York close."
     from arch.data import sp500
-    raw = sp500.load().drop(columns=["Adj Close"])
+    raw = sp500.load()
     close_times = (raw.index + pd.Timedelta(hours=16)).tz_localize("America/New_York").tz_convert("UTC")
-    return frame_to_bars(raw.set_axis(close_times.rename("timestamp")), source="sample:sp500")
+    return frame_to_bars(raw.set_axis(close_times.rename("timestamp")), source="sample:sp500", price_column=price_column)
 
 # %% ../nbs/01_data.ipynb #8900b2fb
 SYNTH_DRIFT = dict(bull=0.45, bear=-0.45, sideways=0.0)  # annualised drift per trend
@@ -192,20 +271,50 @@ def parse_sample(spec: str) -> tuple[str, dict]:
 
 SAMPLES = ("sp500", "synthetic")
 
-def load_bars(source, stamps: str = "close", freq: str | None = None, min_bars: int | None = None) -> pd.DataFrame:
+def _fixed_freq(v) -> bool:
+    try: return pd.Timedelta(pd.tseries.frequencies.to_offset(v)) > pd.Timedelta(0)
+    except (ValueError, TypeError): return False
+
+def _date(v) -> bool:
+    try: return pd.notna(pd.Timestamp(v))
+    except (ValueError, TypeError): return False
+
+_num = lambda v: isinstance(v, (int, float)) and not isinstance(v, bool)
+SYNTHETIC_OPTIONS = {  # option -> (check, what it must be)
+    "n": (lambda v: isinstance(v, int) and v >= 2, "an integer >= 2"),
+    "seed": (lambda v: isinstance(v, int) and v >= 0, "an integer >= 0"),
+    "freq": (lambda v: isinstance(v, str) and _fixed_freq(v), "a fixed pandas frequency such as 1D, 1h or 1min"),
+    "start": (lambda v: isinstance(v, str) and _date(v), "a date such as 2000-01-03"),
+    "mean_dwell": (lambda v: _num(v) and v > 1, "a number > 1"),
+    "drift": (lambda v: _num(v) and np.isfinite(v), "a number"),
+}
+
+def _synthetic(src: str, opts: dict) -> pd.DataFrame:
+    if bad := set(opts) - set(SYNTHETIC_OPTIONS):
+        raise DataError(f"{src}: unknown option(s) {', '.join(sorted(bad))}; allowed: {', '.join(sorted(SYNTHETIC_OPTIONS))}")
+    for k, v in opts.items():
+        ok, what = SYNTHETIC_OPTIONS[k]
+        if not ok(v): raise DataError(f"{src}: option {k}={v!r} must be {what}")
+    return synthetic_bars(**opts)[0]
+
+def load_bars(source, stamps: str = "close", freq: str | None = None, min_bars: int | None = None,
+              close_time: str | None = None,  # date-only files: the session close `HH:MM[TZ]` (default 24:00 UTC)
+              price_column: str = "close") -> pd.DataFrame:  # `close` (as traded) or `adj_close`
     "Load validated UTC bars from a CSV/Parquet path or a `sample:NAME` spec."
     src = str(source)
     if src.startswith("sample:"):
+        if stamps != "close" or close_time is not None:
+            raise DataError(f"{src}: samples carry exact close times; stamps and close time apply to files only")
         name, opts = parse_sample(src)
-        if name == "sp500": bars = sp500_bars()
+        if name == "sp500": bars = sp500_bars(price_column)
         elif name == "synthetic":
-            allowed = {"n", "seed", "freq", "start", "mean_dwell", "drift"}
-            if bad := set(opts) - allowed: raise DataError(f"{src}: unknown option(s) {', '.join(sorted(bad))}; allowed: {', '.join(sorted(allowed))}")
-            bars = synthetic_bars(**opts)[0]
+            if price_column != "close": raise DataError(f"{src}: the synthetic sample has no adjusted close")
+            bars = _synthetic(src, opts)
         else: raise DataError(f"{src}: unknown sample {name!r}; available: {', '.join(SAMPLES)}")
         return validate_bars(bars, src, min_bars)
     path = Path(src)
-    return frame_to_bars(_read_table(path), str(path), stamps=stamps, freq=freq, min_bars=min_bars)
+    return frame_to_bars(_read_table(path), str(path), stamps=stamps, freq=freq, min_bars=min_bars,
+                         close_time=close_time, price_column=price_column)
 
 # %% ../nbs/01_data.ipynb #d8c905bc
 def make_instrument(kind: str = "equity", symbol: str | None = None, venue: str | None = None):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging, math, time
 import numpy as np
 import pandas as pd
-from .core import WARMUP, regime_trend
+from .core import WARMUP, regime_trend, require
 from .data import synthetic_bars
 from .features import compute_features
 
@@ -95,7 +95,7 @@ def sma_bear(close: pd.Series, n: int = 200) -> pd.Series:
 
 def hmm_bear(close: pd.Series, start: str, end: str, n_states: int = 2, seed: int = 0) -> pd.Series:
     "GaussianHMM on log returns, refit yearly; bear = lowest-mean state of the forward-filtered (causal) state."
-    from hmmlearn.hmm import GaussianHMM
+    GaussianHMM = require("hmmlearn.hmm", "the HMM baseline").GaussianHMM
     from sage_nb.tirex.accuracy import hmm_filtered_states
     r = np.log(close).diff().fillna(0.0) * 100
     out = pd.Series(False, index=close.index)
@@ -109,7 +109,7 @@ def hmm_bear(close: pd.Series, start: str, end: str, n_states: int = 2, seed: in
 
 def markov_bear(close: pd.Series, start: str, end: str) -> pd.Series:
     "statsmodels MarkovRegression (switching mean and variance), refit yearly; bear = filtered P(low-mean regime) > 0.5."
-    from statsmodels.tsa.regime_switching.markov_regression import MarkovRegression
+    MarkovRegression = require("statsmodels.tsa.regime_switching.markov_regression", "the Markov-switching baseline").MarkovRegression
     r = np.log(close).diff().dropna() * 100
     out = pd.Series(False, index=close.index)
     for yr0, sl in _yearly_refits(close.index, start, end):

@@ -10,6 +10,7 @@ import math, time, warnings
 from collections import deque
 import numpy as np
 import pandas as pd
+from ..core import require
 
 # %% auto #0
 __all__ = ['MODEL_NAMES', 'BAR_FIELDS', 'ALPHA_FACTORS', 'TIREX_LEVELS', 'CATCH22_NAMES', 'TSFRESH_FEATURES', 'bar_rows',
@@ -377,11 +378,11 @@ class Catch22Signal(_WindowRidge):
     def feature_names(self):
         global CATCH22_NAMES
         if CATCH22_NAMES is None:
-            import pycatch22
+            pycatch22 = require("pycatch22", "the catch22 signal")
             CATCH22_NAMES = tuple(pycatch22.catch22_all([0.0, 1.0, 0.5, 2.0, 1.5, 0.2, 0.9, 1.1], catch24=True)["names"])
         return CATCH22_NAMES
     def _window_features(self, w: np.ndarray) -> np.ndarray:
-        import pycatch22
+        pycatch22 = require("pycatch22", "the catch22 signal")
         return np.array(pycatch22.catch22_all(w.tolist(), catch24=True)["values"], dtype=np.float64)
 
 TSFRESH_FEATURES = {
@@ -404,7 +405,7 @@ class TsfreshSignal(_WindowRidge):
         return tuple(f"value__{f}" + "".join(f"__{k}_{_tsfresh_param(v)}" for k, v in p.items())
                      for f, ps in self.fc_parameters.items() for p in (ps or [{}]))
     def _window_features(self, w: np.ndarray) -> np.ndarray:
-        from tsfresh.feature_extraction import feature_calculators as fc
+        fc = require("tsfresh.feature_extraction.feature_calculators", "the tsfresh signal")
         out = []
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")

@@ -10,8 +10,11 @@ import gc, json, math, os, resource, shutil, statistics, tempfile, time
 from dataclasses import dataclass, field
 from pathlib import Path
 import numpy as np
+from nautilus_trader.common.actor import Actor
+from nautilus_trader.common.config import ActorConfig
+from nautilus_trader.model.data import BarType
 import pandas as pd
-from ..core import ConfigError, SageConfig, WARMUP, load_config
+from ..core import ConfigError, SageConfig, WARMUP, load_config, progress, require
 from ..data import DataError, atomic_write, bar_type_for, load_bars, make_instrument, to_nautilus_bars, write_catalog
 from ..tirex.detect import COLUMNS, summarize_regimes
 from .actor import TiRexRegimeActor, TiRexRegimeActorConfig, nt_bars_frame, shared_engine, write_closes
@@ -19,12 +22,13 @@ from .data import updates_frame
 from .strategy import SAGEMetaStrategy, SAGEMetaStrategyConfig, add_sim_venue, open_ticks, with_fees
 
 # %% auto #0
-__all__ = ['CAPITAL', 'METRIC_KEYS', 'TIMING_KEYS', 'GRID_KEYS', 'bar_step', 'bars_per_year', 'instrument_for', 'slice_bars',
-           'prepare_inputs', 'actor_config', 'strategy_config', 'build_engine', 'write_run_catalog', 'build_node',
-           'nt_ratios', 'equity_frame', 'compute_metrics', 'release_engine', 'BacktestResult', 'run_backtest',
-           'write_results', 'load_run', 'report_template', 'render_report', 'plot_price_regimes', 'plot_weights_stack',
-           'plot_equity', 'regime_durations', 'transition_matrix', 'plot_durations_transitions', 'performance_table',
-           'fallback_table', 'read_grid', 'cmd_backtest', 'add_cli', 'BareStrategy', 'bench_backtest']
+__all__ = ['CAPITAL', 'METRIC_KEYS', 'TIMING_KEYS', 'RUN_FILES', 'GRID_KEYS', 'bar_step', 'bars_per_year', 'instrument_for',
+           'slice_bars', 'prepare_inputs', 'actor_config', 'strategy_config', 'build_engine', 'write_run_catalog',
+           'build_node', 'days_per_year', 'daily_returns', 'nt_ratios', 'equity_frame', 'compute_metrics',
+           'release_engine', 'BacktestResult', 'BarProgressConfig', 'BarProgress', 'run_backtest', 'write_results',
+           'load_run', 'report_template', 'render_report', 'plot_price_regimes', 'plot_weights_stack', 'plot_equity',
+           'regime_durations', 'transition_matrix', 'plot_durations_transitions', 'performance_table', 'fallback_table',
+           'read_grid', 'cmd_backtest', 'add_cli', 'BareStrategy', 'bench_backtest']
 
 # %% ../../nbs/43_nautilus.runner.ipynb #87995e58
 CAPITAL = 1_000_000.0
@@ -150,14 +154,26 @@ def _clean(v):
     if isinstance(v, dict): return {str(k): _clean(x) for k, x in v.items()}
     return v
 
-def nt_ratios(equity: pd.Series, periods: float) -> dict:
-    "Sharpe and Sortino of the per-bar equity returns from NautilusTrader's `PortfolioAnalyzer` statistics."
+def days_per_year(instrument) -> int:
+    "Trading days a year: 365 for instruments that trade every day (crypto perpetuals), 252 for exchange-traded ones."
+    from nautilus_trader.model.instruments import CryptoPerpetual
+    return 365 if isinstance(instrument, CryptoPerpetual) else 252
+
+def daily_returns(equity: pd.Series) -> pd.Series:
+    "Day-over-day returns of the equity at the last bar of each UTC day (days without bars are skipped)."
+    eod = equity.groupby(equity.index.normalize()).last()
+    return eod.pct_change().iloc[1:]
+
+def nt_ratios(equity: pd.Series, days: int) -> dict:
+    "Sharpe and Sortino of the daily equity returns, annualised with `days` a year, by NautilusTrader's `PortfolioAnalyzer`."
     from nautilus_trader.analysis import PortfolioAnalyzer, SharpeRatio, SortinoRatio
+    r = daily_returns(equity)
     pa = PortfolioAnalyzer()
-    pa.register_statistic(SharpeRatio(int(round(periods)))); pa.register_statistic(SortinoRatio(int(round(periods))))
-    for ts, r in equity.pct_change().iloc[1:].items(): pa.add_return(ts, float(r))
-    st = pa.get_performance_stats_returns()
-    return dict(sharpe=st.get(f"Sharpe Ratio ({int(round(periods))} days)"), sortino=st.get(f"Sortino Ratio ({int(round(periods))} days)"), raw=st)
+    pa.register_statistic(SharpeRatio(days)); pa.register_statistic(SortinoRatio(days))
+    for ts, x in r.items(): pa.add_return(ts, float(x))
+    st = pa.get_performance_stats_returns() if len(r) > 1 else {}
+    return dict(sharpe=st.get(f"Sharpe Ratio ({days} days)"), sortino=st.get(f"Sortino Ratio ({days} days)"),
+                basis=dict(returns="daily", days_per_year=days, n_returns=len(r)))
 
 def equity_frame(strat, seen: pd.DataFrame, capital: float) -> pd.DataFrame:
     "Per bar: close, equity, position, target exposure, drawdown and buy-and-hold equity."
@@ -171,12 +187,15 @@ def compute_metrics(strat, actor, regimes: pd.DataFrame, eq: pd.DataFrame, seen:
     "The `metrics.json` content (without timings)."
     equity = eq.set_index("ts").equity
     s = summarize_regimes(regimes)
-    r = nt_ratios(equity, bars_per_year(seen))
+    r = nt_ratios(equity, days_per_year(strat.instrument))
     pa = engine.portfolio.analyzer
     ccy = strat.instrument.quote_currency
-    nt_stats = dict(pnls=pa.get_performance_stats_pnls(ccy), returns=pa.get_performance_stats_returns(), general=pa.get_performance_stats_general())
+    # NT's position statistics (closed positions, realised PnL after fees); its return statistics are left out: they
+    # are computed from per-position returns, not from the equity curve, and contradict the figures above
+    nt_stats = dict(pnls=pa.get_performance_stats_pnls(ccy), general=pa.get_performance_stats_general())
     fills = strat.fills_frame()
-    return _clean(dict(total_return=equity.iloc[-1] / capital - 1.0, sharpe=r["sharpe"], sortino=r["sortino"],
+    return _clean(dict(total_return=equity.iloc[-1] / capital - 1.0, sharpe=r["sharpe"], sortino=r["sortino"], ratio_basis=r["basis"],
+                       orders_below_lot=strat.n_below_lot, span_days=(seen.index[-1] - seen.index[0]) / pd.Timedelta("1D"),
                        max_drawdown=float(eq.drawdown.min()), n_trades=len(fills), regime_changes=s["regime_changes"],
                        weight_updates=strat.weights.n_updates if strat.weights is not None else 0,
                        fallback_share=s["fallback_share"], bars=len(seen), buy_hold_return=eq.buy_hold.iloc[-1] / capital - 1.0,
@@ -211,6 +230,19 @@ class BacktestResult:
     out: Path | None = None
     def __repr__(self): return f"BacktestResult({ {k: self.metrics.get(k) for k in METRIC_KEYS} }, out={self.out})"
 
+# %% ../../nbs/43_nautilus.runner.ipynb #7a11c0df
+class BarProgressConfig(ActorConfig, frozen=True):
+    bar_type: str
+    total: int  # bars the engine will replay
+
+class BarProgress(Actor):
+    "A progress bar over the bars a backtest replays (`sage_nb.core.progress`: stderr, off with `--quiet`)."
+    def on_start(self):
+        self.bar = progress(total=self.config.total, desc="backtest", unit="bar", leave=False, disable=self.config.total < 2000)
+        self.subscribe_bars(BarType.from_str(self.config.bar_type))
+    def on_bar(self, bar): self.bar.update()
+    def on_stop(self): self.bar.close()
+
 # %% ../../nbs/43_nautilus.runner.ipynb #5fff502f
 def _resolve(bars, start, end):
     if isinstance(bars, (str, Path)): bars = load_bars(bars, min_bars=2)
@@ -240,6 +272,8 @@ def run_backtest(bars,  # validated bars, or a source for `load_bars` (path, `sa
         if rde_model is None or rde_map is None: raise ConfigError("detector 'rde' needs rde_model (an RDE .pt, .onnx or .engine file) and rde_map (a regime_map.json)")
         from sage_nb.rde.detect import RDERegimeDetector
         RDERegimeDetector(rde_model, rde_map)  # fail here, with the file named, rather than inside the engine
+    if signals:  # the ensemble's catch22 and tsfresh members: fail now, not after the TiRex batch
+        for mod in ("pycatch22", "tsfresh"): require(mod, "the SAGE ensemble (signals=True, the default)")
     cfg = config if isinstance(config, SageConfig) else load_config(config)
     if model is not None:
         from dataclasses import replace
@@ -263,6 +297,7 @@ def run_backtest(bars,  # validated bars, or a source for `load_bars` (path, `sa
             actor, strat = engine.trader.actors()[0], engine.trader.strategies()[0]
         else:
             nd, (engine, actor, strat) = None, build_engine(inst, nt, a_cfg, s_cfg, capital)
+            engine.add_actor(BarProgress(BarProgressConfig(bar_type=str(bt), total=len(nt), component_id="BarProgress")))
             engine.run()
         t2 = time.perf_counter()
         regimes = updates_frame(actor.updates)
@@ -281,9 +316,13 @@ def run_backtest(bars,  # validated bars, or a source for `load_bars` (path, `sa
     return res
 
 # %% ../../nbs/43_nautilus.runner.ipynb #4d45a4e0
+RUN_FILES = ("metrics.json", "regimes.csv", "equity.csv", "trades.csv", "weights.csv", "report.ipynb", "report.html")
+
 def write_results(res: BacktestResult, out, report: bool = True) -> Path:
     "Write metrics.json, regimes.csv, equity.csv, trades.csv, weights.csv (each atomically) and optionally the report."
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
+    for name in RUN_FILES[5:]:  # an earlier run's report must not sit beside these results
+        (out / name).unlink(missing_ok=True)
     with atomic_write(out / "metrics.json") as f: json.dump(res.metrics, f, indent=2, sort_keys=True)
     for name, df in (("regimes", res.regimes), ("equity", res.equity), ("trades", res.trades), ("weights", res.weights)):
         with atomic_write(out / f"{name}.csv", "w", newline="") as f: df.to_csv(f, index=False)
@@ -307,19 +346,35 @@ def report_template() -> Path:
     if not p.exists(): raise ConfigError(f"{p}: report notebook not found (reinstall sage_nb)")
     return p
 
+def _quiet_kernel_manager():
+    "An nbclient kernel manager whose kernel process writes its stderr to os.devnull."
+    import subprocess
+    from jupyter_client.manager import AsyncKernelManager
+    class QuietKernelManager(AsyncKernelManager):
+        async def _async_launch_kernel(self, kernel_cmd, **kw):
+            kw["stderr"] = subprocess.DEVNULL
+            return await super()._async_launch_kernel(kernel_cmd, **kw)
+    return QuietKernelManager
+
 def render_report(run_dir, template=None, timeout: int = 600) -> Path:
     "Execute the report notebook on `run_dir` with papermill into report.ipynb and render report.html."
-    import nbformat, papermill as pm
+    import logging, nbformat, papermill as pm
     from nbconvert import HTMLExporter
     d = Path(run_dir).resolve()
     nb = nbformat.read(str(template or report_template()), as_version=4)
-    for c in nb.cells:  # (re)tag the parameters cell: `nbdev-clean` strips cell tags from the saved notebook
-        if c.cell_type == "code" and c.source.lstrip().startswith("run_dir ="): c.metadata["tags"] = ["parameters"]; break
-    else: raise ConfigError("report notebook has no `run_dir = ...` parameters cell")
+    if not any("parameters" in c.metadata.get("tags", []) for c in nb.cells):
+        raise ConfigError(f"{template or report_template()}: no cell tagged 'parameters'")
     tmp = d / ".report.tmp.ipynb"
-    pm.execute_notebook(nb, str(tmp), parameters=dict(run_dir=str(d)), kernel_name="python3",
-                        progress_bar=False, log_output=False, execution_timeout=timeout, cwd=str(d))
-    os.replace(tmp, d / "report.ipynb")
+    quiet = [logging.getLogger(n) for n in ("papermill", "asyncio", "traitlets")]
+    levels = [q.level for q in quiet]
+    try:
+        for q in quiet: q.setLevel(logging.CRITICAL)  # kernel shutdown on Ctrl-C: no "Kernel died" / task noise
+        pm.execute_notebook(nb, str(tmp), parameters=dict(run_dir=str(d)), kernel_name="python3", progress_bar=False,
+                            log_output=False, execution_timeout=timeout, cwd=str(d), kernel_manager_class=_quiet_kernel_manager())
+        os.replace(tmp, d / "report.ipynb")
+    finally:
+        tmp.unlink(missing_ok=True)
+        for q, lv in zip(quiet, levels): q.setLevel(lv)
     html, _ = HTMLExporter(exclude_input=True).from_notebook_node(nbformat.read(d / "report.ipynb", as_version=4))
     with atomic_write(d / "report.html", "w", encoding="utf-8") as f: f.write(html)
     return d / "report.html"
@@ -388,11 +443,15 @@ def plot_durations_transitions(run: dict):
     fig.colorbar(im, ax=a2); fig.tight_layout(); return fig
 
 def performance_table(run: dict) -> pd.DataFrame:
-    "Headline metrics plus NautilusTrader's own statistics, one row each."
-    m = run["metrics"]
-    rows = {k: m.get(k) for k in METRIC_KEYS + ("buy_hold_return", "commissions", "mean_exposure")}
+    "Headline metrics (Sharpe/Sortino labelled with their basis) plus NautilusTrader's closed-position statistics, one row each."
+    m, b = run["metrics"], run["metrics"].get("ratio_basis") or {}
+    label = f" ({b.get('returns')} returns, {b.get('n_returns')} of them, x sqrt({b.get('days_per_year')}))" if b else ""
+    rows = {k + (label if k in ("sharpe", "sortino") else ""): m.get(k)
+            for k in METRIC_KEYS + ("buy_hold_return", "commissions", "mean_exposure", "orders_below_lot")}
+    names = dict(pnls="NT closed positions", general="NT positions")
     for group, st in (m.get("nt_stats") or {}).items():
-        for k, v in (st or {}).items(): rows[f"NT {group}: {k}"] = v
+        if group not in names: continue  # runs saved before `returns` was dropped: per-position returns, not the equity curve
+        for k, v in (st or {}).items(): rows[f"{names[group]}: {k}"] = v
     return pd.DataFrame({"value": rows})
 
 def fallback_table(run: dict) -> pd.DataFrame:
@@ -404,7 +463,7 @@ def fallback_table(run: dict) -> pd.DataFrame:
 
 # %% ../../nbs/43_nautilus.runner.ipynb #e2a41887
 GRID_KEYS = {"detector", "model", "rde_model", "rde_map", "fee_bps", "start", "end", "fault_rate", "signals", "signal_threshold", "long_only", "vol_target",
-             "rebalance_band", "max_leverage", "name"}
+             "rebalance_band", "max_leverage", "capital", "name"}
 
 def read_grid(path) -> list[dict]:
     "Parameter sets from a YAML grid: a list of mappings (or `{runs: [...]}`), each with an optional `name`."
@@ -420,51 +479,78 @@ def read_grid(path) -> list[dict]:
         if bad := set(p) - GRID_KEYS: raise CLIError(f"{path}: run {i + 1}: unknown key(s) {', '.join(sorted(bad))}; allowed: {', '.join(sorted(GRID_KEYS))}")
     return g
 
+def _summary(out: Path, m: dict) -> str:
+    sharpe = m["sharpe"] if m["sharpe"] is not None else float("nan")
+    return (f"{out}: {m['bars']} bars, total return {m['total_return']:+.2%} (buy and hold {m['buy_hold_return']:+.2%}), "
+            f"Sharpe {sharpe:.2f} (daily, {m['ratio_basis']['n_returns']} days), max drawdown {m['max_drawdown']:.1%}, "
+            f"{m['n_trades']} trades" + (f" ({m['orders_below_lot']} orders below one lot skipped)" if m["orders_below_lot"] else "") +
+            f", {m['regime_changes']} regime changes, {m['weight_updates']} weight updates, "
+            f"fallback share {m['fallback_share']:.1%}, {m['bars_per_second']:.0f} bars/s")
+
+def _grid_runs(args, base: dict) -> list[tuple[str, dict]]:
+    "(name, parameters) per run, dates and names checked before anything runs."
+    from sage_nb.cli import CLIError, parse_when
+    runs = [(".", dict(base))] if not args.grid else [(str(p.pop("name", None) or f"run-{i + 1:02d}"), dict(base, **p))
+                                                       for i, p in enumerate(read_grid(args.grid))]
+    if len({n for n, _ in runs}) != len(runs): raise CLIError(f"{args.grid}: run names must be unique")
+    for name, p in runs:
+        for k in ("start", "end"):
+            if p.get(k) is not None:
+                p[k] = str(p[k]); parse_when(p[k], f"--{k}" if name == "." else f"{args.grid}: run {name}: {k}")
+    return runs
+
 def cmd_backtest(args) -> int:
     "Run `sage-nb backtest` (one run, or one per grid entry under DIR/<name>)."
-    from sage_nb.cli import CLIError
+    from sage_nb.cli import CLIError, check_out, load_data
     if args.fee_bps < 0: raise CLIError(f"--fee-bps must be >= 0, got {args.fee_bps}")
     if not 0 <= args.fault_rate <= 1: raise CLIError(f"--fault-rate must lie in [0, 1], got {args.fault_rate}")
+    if not args.capital > 0: raise CLIError(f"--capital must be > 0, got {args.capital}")
     if args.detector == "rde" and not (args.rde_model and args.rde_map):
         raise CLIError("--detector rde needs --rde-model (an RDE .pt, .onnx or .engine file) and --rde-map (regime_map.json from `sage-nb rde analyze`)")
     base = dict(detector=args.detector, model=args.model, fee_bps=args.fee_bps, start=args.start, end=args.end, fault_rate=args.fault_rate,
-                rde_model=args.rde_model, rde_map=args.rde_map)
-    runs = [dict(base, name=".")] if not args.grid else [dict(base, **p) for p in read_grid(args.grid)]
+                rde_model=args.rde_model, rde_map=args.rde_map, signals=not args.no_signals, capital=args.capital)
+    runs = _grid_runs(args, base)
+    out = check_out(args.out, "dir", force=args.force, owned=RUN_FILES if not args.grid else tuple(n for n, _ in runs))
     cfg = load_config(args.config)
-    bars = load_bars(args.data, min_bars=2)
-    for i, p in enumerate(runs):
-        name = str(p.pop("name", None) or f"run-{i + 1:02d}")
-        out = Path(args.out) / name if args.grid else Path(args.out)
-        for k in ("start", "end"):
-            if p.get(k) is not None: p[k] = str(p[k])
-        try: res = run_backtest(bars, config=cfg, out=out, report=not args.no_report, **p)
-        except ValueError as e:
-            if isinstance(e, (DataError, ConfigError, CLIError)): raise
-            raise CLIError(str(e)) from None
-        m = res.metrics
-        print(f"{out}: {m['bars']} bars, total return {m['total_return']:+.2%} (buy and hold {m['buy_hold_return']:+.2%}), "
-              f"Sharpe {m['sharpe'] if m['sharpe'] is not None else float('nan'):.2f}, max drawdown {m['max_drawdown']:.1%}, "
-              f"{m['n_trades']} trades, {m['regime_changes']} regime changes, {m['weight_updates']} weight updates, "
-              f"fallback share {m['fallback_share']:.1%}, {m['bars_per_second']:.0f} bars/s")
-        if not args.no_report: print(f"report: {(out / 'report.html').resolve()}")
+    bars = load_data(args, min_bars=2)
+    done = []
+    for name, p in runs:
+        target = out / name if args.grid else out
+        res = run_backtest(bars, config=cfg, out=None, report=False, **p)
+        args.kept = (f"kept {', '.join(map(str, done))}; " if done else "") + f"nothing written to {target}"
+        write_results(res, target, report=False)
+        args.kept = (f"kept {', '.join(map(str, done))}; " if done else "") + (
+            f"kept the results in {target} ({', '.join(RUN_FILES[:5])}) without a report; render it with "
+            f"`papermill {report_template()} {target / 'report.ipynb'} -p run_dir {target.resolve()}`")
+        if not args.no_report: render_report(target)
+        done.append(target)
+        print(_summary(target, res.metrics))
+        if not args.no_report: print(f"report: {(target / 'report.html').resolve()}")
     return 0
 
 def add_cli(sub) -> None:
     "Register `sage-nb backtest`."
+    from sage_nb.cli import add_compute_args, add_data_args
     p = sub.add_parser("backtest", help="backtest the regime actor and SAGE strategy in NautilusTrader")
-    p.add_argument("--data", required=True, help="CSV/Parquet bars or sample:NAME (sample:sp500, sample:synthetic?freq=1min&n=...)")
-    p.add_argument("--out", required=True, help="output directory (metrics.json, regimes.csv, equity.csv, report.html, ...)")
-    p.add_argument("--detector", choices=["tirex", "fallback", "rde"], default="tirex")
+    add_data_args(p)
+    p.add_argument("--out", required=True, help="output directory (metrics.json, regimes.csv, equity.csv, trades.csv, weights.csv, report.html)")
+    p.add_argument("--force", action="store_true", help="replace an earlier run in --out (its stale files are removed)")
+    p.add_argument("--detector", choices=["tirex", "fallback", "rde"], default="tirex",
+                   help="regime detector: tirex (TiRex forecasts through the fallback chain, default), fallback (indicators only), rde")
     p.add_argument("--model", default=None, help="TiRex model: tirex-mini (default), a checkpoint path or a Hugging Face id")
     p.add_argument("--rde-model", default=None, help="detector rde: the RDE checkpoint (.pt), ONNX export (.onnx) or TensorRT engine (.engine)")
     p.add_argument("--rde-map", default=None, help="detector rde: regime_map.json written by `sage-nb rde analyze` on bars before the backtest")
     p.add_argument("--fee-bps", type=float, default=10.0, help="fee per side in basis points of notional (default 10)")
-    p.add_argument("--start", default=None, help="first date (bar close, UTC) to keep")
-    p.add_argument("--end", default=None, help="last date (bar close, UTC) to keep, inclusive")
+    p.add_argument("--capital", type=float, default=CAPITAL, help=f"starting capital in the instrument's currency (default {CAPITAL:,.0f})")
+    p.add_argument("--no-signals", action="store_true", help="trade the regime's own direction instead of the four-model ensemble "
+                                                             "(needs no [ensemble] extra)")
+    p.add_argument("--start", default=None, help="first date (bar close, UTC) to keep, YYYY-MM-DD")
+    p.add_argument("--end", default=None, help="last date (bar close, UTC) to keep, inclusive, YYYY-MM-DD")
     p.add_argument("--config", default=None, help="YAML configuration (see 00_core)")
     p.add_argument("--grid", default=None, help="YAML list of parameter sets: one run and report per set under OUT/<name>")
     p.add_argument("--fault-rate", type=float, default=0.0, help="share of TiRex calls made to fail (fault injection)")
     p.add_argument("--no-report", action="store_true", help="skip the papermill report")
+    add_compute_args(p)
     p.set_defaults(func=cmd_backtest)
 
 # %% ../../nbs/43_nautilus.runner.ipynb #d18dd474

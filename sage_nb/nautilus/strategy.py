@@ -139,7 +139,7 @@ class SAGEMetaStrategy(Strategy):
         self.bar_type = BarType.from_str(config.bar_type)
         self.dt_update, self.dt_change = regime_data_types(self.instrument_id)
         self.indicator = RegimeAwareIndicator()
-        self.decisions, self.fills, self.order_bar, self.n_changes = [], [], {}, 0
+        self.decisions, self.fills, self.order_bar, self.n_changes, self.n_below_lot = [], [], {}, 0, 0
         self._bar, self._upd, self._prev_close = None, None, None
         self._rets = collections.deque(maxlen=config.vol_window)
         self.guard, self._pending, self._loaded = None, {}, None
@@ -147,7 +147,7 @@ class SAGEMetaStrategy(Strategy):
     def on_start(self):
         self.instrument = self.cache.instrument(self.instrument_id)
         if self.instrument is None: raise RuntimeError(f"instrument {self.instrument_id} not in the cache")
-        self.ccy = self.instrument.quote_currency
+        self.ccy, self.lot = self.instrument.quote_currency, self.instrument.size_increment.as_double()
         if self.config.signals_path or self.config.ensemble:
             from sage_nb.ensemble.signals import MODEL_NAMES
             from sage_nb.ensemble.weights import ModelWeightManager
@@ -227,16 +227,23 @@ class SAGEMetaStrategy(Strategy):
         if c.long_only: frac = max(frac, 0.0)
         eq = self.equity(close)
         cur = float(self.portfolio.net_position(self.instrument_id))
-        tgt = float(self.instrument.make_qty(abs(frac) * max(eq, 0.0) / close)) * (1 if frac >= 0 else -1)
-        delta = tgt - cur
-        qty = self.instrument.make_qty(abs(delta))
-        if qty.as_double() > 0 and (abs(delta) * close >= c.rebalance_band * eq or (tgt == 0.0 and cur != 0.0)):
-            order = self.order_factory.market(self.instrument_id, OrderSide.BUY if delta > 0 else OrderSide.SELL, qty,
-                                              time_in_force=TimeInForce.GTC)
-            self.order_bar[order.client_order_id.value] = ts
-            self.submit_order(order)
+        want = frac * max(eq, 0.0) / close  # target position in units, before rounding to whole lots
+        tgt = math.copysign(math.floor(abs(want) / self.lot + 1e-9) * self.lot, frac)  # round towards zero: never more than wanted
+        if self._rebalance(want - cur, want, cur, close, eq):
+            if abs(tgt - cur) >= self.lot / 2: self._order(tgt - cur, ts)
+            else: self.n_below_lot += 1  # the wanted change is less than one lot: skipped, and counted
         if c.record:
             self.decisions.append((ts, close, u.regime, u.uncertainty, raw, sig, frac, tgt, cur, eq, *[self.w[m] for m in self.models]))
+
+    def _rebalance(self, delta: float, want: float, cur: float, close: float, eq: float) -> bool:
+        "Trade when the wanted change exceeds the rebalance band, or to go flat."
+        return abs(delta) * close >= self.config.rebalance_band * eq or (want == 0.0 and cur != 0.0)
+
+    def _order(self, delta: float, ts: int):
+        qty = self.instrument.make_qty(abs(delta))
+        order = self.order_factory.market(self.instrument_id, OrderSide.BUY if delta > 0 else OrderSide.SELL, qty, time_in_force=TimeInForce.GTC)
+        self.order_bar[order.client_order_id.value] = ts
+        self.submit_order(order)
 
     def on_order_filled(self, event):
         if self.config.record:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 import numpy as np
 import pandas as pd
-from ..core import make_regime
+from ..core import make_regime, require
 from ..data import atomic_write
 from ..features import compute_features
 from .model import RegimeDetectionEngine
@@ -92,7 +92,7 @@ def _save_fig(fig, path):
 def plot_latent_2d(an: LatentSpaceAnalyzer, path=None, max_points: int = 2000, seed: int = 0):
     "Four-panel matplotlib/seaborn figure of the latent space (requires `an.cluster()`); saved to `path` if given."
     import matplotlib.pyplot as plt
-    import seaborn as sns
+    sns = require("seaborn", "the latent-space figure")
     z, reg = an.extract_regime_vectors(), an.regimes
     idx = np.unique(np.linspace(0, len(z) - 1, min(max_points, len(z))).astype(int))
     zs = z.to_numpy()[idx]
@@ -126,7 +126,7 @@ def plot_latent_2d(an: LatentSpaceAnalyzer, path=None, max_points: int = 2000, s
 
 def plot_latent_3d(an: LatentSpaceAnalyzer, path=None):
     "Interactive plotly 3D scatter of the regime vectors (first three dims, or PCA to 3 when latent_dim > 3); HTML to `path`."
-    import plotly.express as px
+    px = require("plotly.express", "the 3-D latent-space figure")
     z = an.extract_regime_vectors()
     v = z.to_numpy()
     if v.shape[1] > 3:

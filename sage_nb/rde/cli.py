@@ -8,21 +8,22 @@ Docs: https://sage-nb.github.io/sage_nb/rde.cli.html.md"""
 from __future__ import annotations
 import argparse, json, sys, time
 from pathlib import Path
-from ..cli import CLIError
-from ..core import ConfigError, load_config
-from ..data import DataError, atomic_write, load_bars
+from ..cli import CLIError, add_compute_args, add_data_args, check_out, load_data
+from ..core import load_config
+from ..data import atomic_write
 
 # %% auto #0
-__all__ = ['cmd_train', 'cmd_export', 'cmd_embed', 'cmd_analyze', 'add_cli']
+__all__ = ['ANALYZE_FILES', 'cmd_train', 'cmd_export', 'cmd_embed', 'cmd_analyze', 'add_cli']
 
 # %% ../../nbs/24_rde.cli.ipynb #c553dfc8
+ANALYZE_FILES = ("clusters.csv", "regimes.csv", "transitions.csv", "latent_2d.png", "latent_3d.html", "regime_map.json")
+
 def _user_errors(fn):
-    "Turn checkpoint / input errors of the RDE into `CLIError` (one line, exit 2)."
+    "A window the RDE cannot take (`RDEInputError`) is bad input: one line, exit 2. (Checkpoint errors are `DataError`s.)"
     def wrapper(args):
-        from sage_nb.rde.trainer import CheckpointError
         from sage_nb.rde.deploy import RDEInputError
         try: return fn(args)
-        except (CheckpointError, RDEInputError) as e: raise CLIError(str(e)) from None
+        except RDEInputError as e: raise CLIError(str(e)) from e
     wrapper.__name__, wrapper.__doc__ = fn.__name__, fn.__doc__
     return wrapper
 
@@ -38,9 +39,11 @@ def cmd_train(args) -> int:
     if args.resume and not out.exists(): raise CLIError(f"{out}: cannot --resume, checkpoint not found")
     if not args.resume and out.exists() and not args.force:
         raise CLIError(f"{out}: checkpoint exists; pass --resume to continue it or --force to overwrite")
+    check_out(out, "file", force=True)  # a directory, a parent that is a file, a place that cannot be written
+    cfg, bars = _config(args), load_data(args)
+    args.kept = f"the checkpoint of the last finished epoch (if any) is kept in {out}; continue with --resume"
     t0 = time.time()
-    model, trainer, data = train_model(args.data, _config(args), out=out, epochs=args.epochs, resume=args.resume,
-                                       progress=not args.quiet)
+    model, trainer, data = train_model(bars, cfg, out=out, epochs=args.epochs, resume=args.resume, progress=not args.quiet)
     h = history_frame(trainer.history)
     best = h.loc[trainer.best_epoch] if trainer.best_epoch > 0 else h.iloc[-1]
     summary = dict(checkpoint=str(out), epochs=int(trainer.epoch), best_epoch=int(trainer.best_epoch), stopped_early=trainer.stopped_early,
@@ -55,6 +58,8 @@ def cmd_export(args) -> int:
     import numpy as np, torch
     from sage_nb.rde.deploy import RDEInferenceModule, build_tensorrt_engine, export_onnx, onnx_session, TensorRTRunner
     from sage_nb.rde.trainer import load_model
+    check_out(args.onnx, "file", "--onnx", force=args.force, suffixes=(".onnx",))
+    if args.tensorrt: check_out(args.tensorrt, "file", "--tensorrt", force=args.force)
     cfg = _config(args).optimization
     model, stats, _ = load_model(args.ckpt)
     path = export_onnx(model, stats, args.onnx, opset=cfg.onnx_opset)
@@ -64,10 +69,10 @@ def cmd_export(args) -> int:
     with torch.no_grad(): ref = RDEInferenceModule(model, stats)(torch.from_numpy(x)).numpy()
     diff = float(np.abs(onnx_session(path).run(None, {"window": x})[0] - ref).max())
     res = dict(onnx=str(path), onnx_max_abs_diff=diff)
-    if diff > 1e-4: raise CLIError(f"{path}: ONNX output differs from PyTorch by {diff:.2e} (> 1e-4)")
+    if diff > 1e-4: raise RuntimeError(f"{path}: ONNX output differs from PyTorch by {diff:.2e} (> 1e-4)")  # a bug, not bad input
     if args.tensorrt:
         try: eng = build_tensorrt_engine(path, args.tensorrt, fp16=cfg.tensorrt_fp16, max_batch=cfg.max_batch_size)
-        except RuntimeError as e: raise CLIError(f"--tensorrt: {e}") from None
+        except RuntimeError as e: raise CLIError(f"--tensorrt: {e}") from e
         d = float(np.abs(TensorRTRunner(eng)(x) - ref).max())
         res.update(tensorrt=str(eng), tensorrt_max_abs_diff=d)
     print(json.dumps(res))
@@ -77,21 +82,24 @@ def cmd_export(args) -> int:
 def cmd_embed(args) -> int:
     "Write the regime vector of every bar (NaN before the first full window) to CSV."
     from sage_nb.rde.trainer import embed_bars, load_model
+    out = check_out(args.out, "file", force=args.force, suffixes=(".csv",))
     model, stats, _ = load_model(args.ckpt)
-    z = embed_bars(model, stats, load_bars(args.data))
-    with atomic_write(args.out, "w", newline="") as f: z.astype("float64").to_csv(f, index_label="ts")
-    print(json.dumps(dict(out=str(args.out), rows=len(z), valid_rows=int(z.notna().all(axis=1).sum()), latent_dim=z.shape[1])))
+    z = embed_bars(model, stats, load_data(args))
+    with atomic_write(out, "w", newline="") as f: z.astype("float64").to_csv(f, index_label="ts")
+    print(json.dumps(dict(out=str(out), rows=len(z), valid_rows=int(z.notna().all(axis=1).sum()), latent_dim=z.shape[1])))
     return 0
 
 @_user_errors
 def cmd_analyze(args) -> int:
     "Cluster the regime vectors of `--data` and write figures and the cluster table to `--out`."
     from sage_nb.rde.analysis import LatentSpaceAnalyzer
-    if args.clusters < 2: raise CLIError(f"--clusters must be >= 2, got {args.clusters}")
-    an = LatentSpaceAnalyzer.from_checkpoint(args.ckpt, load_bars(args.data))
-    files = an.write_report(args.out, n_clusters=args.clusters)
     from sage_nb.rde.detect import RegimeMap
-    files["regime_map"] = RegimeMap.from_analyzer(an).save(Path(args.out) / "regime_map.json")  # for `--detector rde`
+    if args.clusters < 2: raise CLIError(f"--clusters must be >= 2, got {args.clusters}")
+    out = check_out(args.out, "dir", force=args.force, owned=ANALYZE_FILES)
+    an = LatentSpaceAnalyzer.from_checkpoint(args.ckpt, load_data(args))
+    args.kept = f"files already written in {out} are kept: {', '.join(ANALYZE_FILES)} are written one after another"
+    files = an.write_report(out, n_clusters=args.clusters)
+    files["regime_map"] = RegimeMap.from_analyzer(an).save(out / "regime_map.json")  # for `--detector rde`
     print(json.dumps({k: str(v) for k, v in files.items()}))
     return 0
 
@@ -100,27 +108,33 @@ def add_cli(sub) -> None:
     "Register `sage-nb rde ...`."
     p = sub.add_parser("rde", help="Regime Detection Engine: train, export, embed, analyze")
     rs = p.add_subparsers(dest="rde_cmd", required=True)
-    data_help = "bars: a .csv/.parquet path or sample:sp500 / sample:synthetic[?seed=..&n=..]"
+    ckpt_help = "RDE checkpoint (.pt) written by `sage-nb rde train`"
     t = rs.add_parser("train", help="train an RDE (checkpoint written every epoch)")
-    t.add_argument("--data", required=True, help=data_help)
+    add_data_args(t)
     t.add_argument("--out", required=True, help="checkpoint path (.pt)")
     t.add_argument("--epochs", type=int, default=None, help="total epochs (default: training.epochs of the config)")
     t.add_argument("--resume", action="store_true", help="continue the run saved in --out")
     t.add_argument("--force", action="store_true", help="overwrite an existing checkpoint")
     t.add_argument("--config", default=None, help="YAML config (sections model, training)")
-    t.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_compute_args(t)
     t.set_defaults(func=cmd_train)
     e = rs.add_parser("export", help="export a checkpoint to ONNX (and TensorRT)")
-    e.add_argument("--ckpt", required=True); e.add_argument("--onnx", required=True, help="output .onnx path")
+    e.add_argument("--ckpt", required=True, help=ckpt_help); e.add_argument("--onnx", required=True, help="output .onnx path")
     e.add_argument("--tensorrt", default=None, help="also build a TensorRT FP16 engine here (CUDA GPU + tensorrt needed)")
+    e.add_argument("--force", action="store_true", help="replace existing output files")
     e.add_argument("--config", default=None, help="YAML config (section optimization)")
+    add_compute_args(e)
     e.set_defaults(func=cmd_export)
     m = rs.add_parser("embed", help="regime vector per bar -> CSV (NaN before the first full window)")
-    m.add_argument("--ckpt", required=True); m.add_argument("--data", required=True, help=data_help)
-    m.add_argument("--out", required=True, help="output CSV"); m.add_argument("--config", default=None, help="YAML config (unused; accepted for symmetry)")
+    m.add_argument("--ckpt", required=True, help=ckpt_help); add_data_args(m)
+    m.add_argument("--out", required=True, help="output CSV"); m.add_argument("--force", action="store_true", help="replace an existing --out file")
+    m.add_argument("--config", default=None, help="YAML config (unused; accepted for symmetry)")
+    add_compute_args(m)
     m.set_defaults(func=cmd_embed)
     a = rs.add_parser("analyze", help="cluster regime vectors; write figures, a cluster table and regime_map.json")
-    a.add_argument("--ckpt", required=True); a.add_argument("--data", required=True, help=data_help)
-    a.add_argument("--out", required=True, help="output directory"); a.add_argument("--clusters", type=int, default=6)
+    a.add_argument("--ckpt", required=True, help=ckpt_help); add_data_args(a)
+    a.add_argument("--out", required=True, help="output directory"); a.add_argument("--force", action="store_true", help="replace an earlier analysis in --out")
+    a.add_argument("--clusters", type=int, default=6, help="number of k-means clusters, i.e. regimes (default 6, at least 2)")
     a.add_argument("--config", default=None, help="YAML config (unused; accepted for symmetry)")
+    add_compute_args(a)
     a.set_defaults(func=cmd_analyze)

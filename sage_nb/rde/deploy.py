@@ -10,7 +10,7 @@ import collections, dataclasses, importlib.util, json, logging, math, os, tempfi
 from pathlib import Path
 import numpy as np
 import torch
-from ..core import DeploymentConfig, ModelConfig, OptimizationConfig
+from ..core import DeploymentConfig, ModelConfig, OptimizationConfig, require
 from ..data import atomic_write
 from ..features import FEATURE_NAMES
 from .model import RegimeDetectionEngine
@@ -40,7 +40,7 @@ def export_onnx(model: RegimeDetectionEngine, stats: dict, path,
                 opset: int = 17,  # ONNX opset (`OptimizationConfig.onnx_opset`)
                ) -> Path:
     "Export model + standardization to ONNX with a dynamic batch axis (atomic write, checked with `onnx.checker`)."
-    import onnx
+    onnx = require("onnx", "ONNX export")
     path = Path(path)
     c = model.config
     mod = RDEInferenceModule(model, stats).eval()
@@ -60,7 +60,7 @@ def export_onnx(model: RegimeDetectionEngine, stats: dict, path,
 
 def onnx_session(path, threads: int = 1):
     "An ONNX Runtime CPU session for `path` (`threads` intra-op threads)."
-    import onnxruntime as ort
+    ort = require("onnxruntime", "ONNX Runtime inference")
     so = ort.SessionOptions()
     so.intra_op_num_threads, so.inter_op_num_threads = threads, 1
     so.log_severity_level = 3

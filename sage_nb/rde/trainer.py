@@ -188,8 +188,8 @@ class RDETrainer:
 SCHEMA_VERSION = 1
 CHECKPOINT_KIND = "sage_nb.rde"
 
-class CheckpointError(ValueError):
-    "A checkpoint file is missing, unreadable or of an unsupported schema; the message names the file."
+class CheckpointError(DataError):
+    "A checkpoint file is missing, unreadable or of an unsupported schema; the message names the file (bad input: CLI exit 2)."
 
 def save_checkpoint(path, trainer: RDETrainer, stats: dict, fingerprint: str = "") -> Path:
     "Write the trainer state, configs and feature stats to `path` atomically."

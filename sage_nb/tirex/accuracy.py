@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import linear_sum_assignment
 from scipy.special import logsumexp
-from ..core import BASE_REGIMES, WARMUP, base_regime
+from ..core import BASE_REGIMES, WARMUP, base_regime, require
 from ..data import synthetic_bars
 from ..features import compute_features, FEATURE_WARMUP
 
@@ -55,7 +55,7 @@ def regime_accuracy(pred, truth) -> dict:
 # %% ../../nbs/16_tirex.accuracy.ipynb #c9b5d0b5
 def fit_hmm(n_states: int, seeds=(0, 1, 2, 3), n: int = 2500, random_state: int = 0):
     "GaussianHMM fitted on standardised causal features of synthetic training seeds, with its state -> regime map."
-    from hmmlearn.hmm import GaussianHMM
+    GaussianHMM = require("hmmlearn.hmm", "the HMM baseline").GaussianHMM
     Xs, ts = [], []
     for s in seeds:
         b, tr = synthetic_bars(n, seed=s)

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import torch
-from ..core import TiRexPrediction, ConfigError
+from ..core import TiRexPrediction, ConfigError, progress
 
 # %% auto #0
 __all__ = ['TIREX_LEVELS', 'MIN_CONTEXT', 'MAX_CONTEXT', 'TiRexInputError', 'TiRexLoadError', 'shipped_model_path',
@@ -219,10 +219,12 @@ def predict_batch(self: TiRexEngine, closes: pd.Series, instrument=None, on_inva
         if q is None: todo.append(t); keys[t] = (k, w)
         else: out[t] = q
     # chunks cut at multiples of batch_size of the absolute bar index, so a prefix run batches bar t exactly as the full run does
-    for c in sorted(set(t // self.batch_size for t in todo)):
-        ts_ = [t for t in todo if t // self.batch_size == c]
-        q = _run(self, _pad(self, [keys[t][1] for t in ts_]))
-        for t, qq in zip(ts_, q): out[t] = qq; _cache_put(self, keys[t][0], qq)
+    with progress(total=len(todo), desc="TiRex forecasts", unit="bar", leave=False, disable=len(todo) < 1000) as bar:
+        for c in sorted(set(t // self.batch_size for t in todo)):
+            ts_ = [t for t in todo if t // self.batch_size == c]
+            q = _run(self, _pad(self, [keys[t][1] for t in ts_]))
+            for t, qq in zip(ts_, q): out[t] = qq; _cache_put(self, keys[t][0], qq)
+            bar.update(len(ts_))
     return out
 
 TiRexEngine._key, TiRexEngine._cache_get, TiRexEngine._cache_put, TiRexEngine.predict_batch = _key, _cache_get, _cache_put, predict_batch
