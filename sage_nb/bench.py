@@ -8,15 +8,26 @@ Docs: https://sage-nb.github.io/sage_nb/bench.html.md"""
 from __future__ import annotations
 import importlib, json, os, platform, sys, time, traceback
 from pathlib import Path
+import gc
+import numpy as np
+from nautilus_trader.backtest.engine import BacktestEngine, BacktestEngineConfig
+from nautilus_trader.config import LoggingConfig
+from nautilus_trader.model.enums import OrderSide
+from .core import SageConfig
+from .data import load_bars, synthetic_bars
+from .nautilus.actor import shared_engine
+from .nautilus.runner import run_backtest
+from .nautilus.strategy import SAGEMetaStrategy, SAGEMetaStrategyConfig
+from .nautilus.venue import add_sim_venue, instrument_for, open_ticks, to_nautilus_bars
 
 # %% auto #0
-__all__ = ['SECTIONS', 'machine_info', 'run_bench', 'cmd_bench', 'add_cli', 'bench_tables']
+__all__ = ['SECTIONS', 'machine_info', 'run_bench', 'BareStrategy', 'bench_backtest', 'cmd_bench', 'add_cli', 'bench_tables']
 
 # %% ../nbs/51_bench.ipynb #308110ef
 SECTIONS = {  # quickest first: `tirex` compiles the 35M model, which can take many minutes on a small CPU
     "rde": ("sage_nb.rde.deploy", "bench_rde"),
     "rde_stream": ("sage_nb.rde.detect", "bench_rde_detector"),
-    "backtest": ("sage_nb.nautilus.runner", "bench_backtest"),
+    "backtest": ("sage_nb.bench", "bench_backtest"),
     "threads": ("sage_nb.cli", "bench_threads"),
     "tirex": ("sage_nb.tirex.engine", "bench_tirex"),
 }
@@ -62,6 +73,62 @@ def run_bench(sections=tuple(SECTIONS), quick: bool = False, log=print, on_secti
                     f"({out['sections'][name]['wall_s']} s)")
         if on_section: on_section(out)
     return out
+
+# %% ../nbs/51_bench.ipynb #b51a0002
+class _BareConfig(SAGEMetaStrategyConfig, frozen=True): pass
+
+class BareStrategy(SAGEMetaStrategy):
+    "Trivial comparison strategy: buys 10 units at the first bar and holds."
+    def on_start(self):
+        self.instrument = self.cache.instrument(self.instrument_id); self.bought = False
+        self.subscribe_bars(self.bar_type)
+    def on_bar(self, bar):
+        if not self.bought:
+            self.submit_order(self.order_factory.market(self.instrument_id, OrderSide.BUY, self.instrument.make_qty(10)))
+            self.bought = True
+
+def _bare_run(inst, nt) -> float:
+    eng = BacktestEngine(BacktestEngineConfig(logging=LoggingConfig(log_level="ERROR", bypass_logging=True)))
+    add_sim_venue(eng, inst); eng.add_data(nt); eng.add_data(open_ticks(nt, inst))
+    eng.add_strategy(BareStrategy(_BareConfig(instrument_id=str(inst.id), bar_type=str(nt[0].bar_type), ensemble=False)))
+    t = time.perf_counter(); eng.run(); dt = time.perf_counter() - t
+    eng.dispose()
+    return dt
+
+def _rss_mb() -> float:
+    with open("/proc/self/statm") as f: return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+def _pcts(xs): return dict(p50=float(np.percentile(xs, 50)), p95=float(np.percentile(xs, 95)))
+
+# %% ../nbs/51_bench.ipynb #b51a0003
+def bench_backtest(quick: bool = False) -> dict:
+    "Bars/s of the regime-aware backtest vs bare NautilusTrader on sample:sp500, and RSS growth over 100k one-minute bars."
+    import torch
+    torch.set_num_threads(1)
+    bars = load_bars("sample:sp500")
+    if quick: bars = bars.iloc[:1000]
+    repeats = 2 if quick else 3
+    eng = shared_engine("tirex-mini", None, SageConfig().tirex.horizon, SageConfig())
+    aware = []
+    for i in range(repeats + 1):  # first run is warm-up
+        eng.clear_cache(); gc.collect()
+        t = time.perf_counter(); r = run_backtest(bars, detector="tirex", model="tirex-mini", report=False); dt = time.perf_counter() - t
+        if i: aware.append(len(bars) / dt)
+    inst = instrument_for(bars); nt = to_nautilus_bars(bars, inst)
+    bare = [len(bars) / _bare_run(inst, nt) for _ in range(repeats + 1)][1:]
+    n_syn = 20_000 if quick else 100_000
+    syn, _ = synthetic_bars(n_syn, seed=1, freq="1min")
+    gc.collect(); rss0 = _rss_mb()
+    t = time.perf_counter(); rs = run_backtest(syn, detector="fallback", signals=False, report=False); dt_syn = time.perf_counter() - t
+    del rs; gc.collect(); rss1 = _rss_mb()
+    rs = run_backtest(syn, detector="fallback", signals=False, report=False)
+    del rs; gc.collect(); rss2 = _rss_mb()
+    a, b = _pcts(aware), _pcts(bare)
+    return dict(bars=len(bars), repeats=repeats, regime_aware_bars_per_second=a, bare_bars_per_second=b,
+                ratio_p50=a["p50"] / b["p50"], engine_only_bars_per_second=r.metrics["timings"]["engine_bars_per_second"],
+                timings_last_run=r.metrics["timings"], rss_growth_mb=rss1 - rss0, rss_growth_second_run_mb=rss2 - rss1, rss_bars=n_syn,
+                rss_run_bars_per_second=n_syn / dt_syn, rss_run=dict(detector="fallback", signals=False),
+                targets=dict(regime_aware_bars_per_second=1000, rss_growth_mb=100))
 
 # %% ../nbs/51_bench.ipynb #980b6ae4
 def cmd_bench(args) -> int:

@@ -29,7 +29,7 @@ SUBCOMMANDS = {
     "data": "sage_nb.cli",
     "regimes": "sage_nb.tirex.detect",
     "rde": "sage_nb.rde.cli",
-    "backtest": "sage_nb.nautilus.runner",
+    "backtest": "sage_nb.nautilus.cli",
     "bench": "sage_nb.bench",
 }
 

@@ -182,11 +182,20 @@ class JumpConfig:
 
 @dataclass
 class StrategyConfig:
-    "SAGE meta strategy."
-    signal_threshold: float = 0.1
+    "SAGE meta strategy: its exposure policy (`32_ensemble.policy`, defaults chosen there on generated data) and ensemble weights."
+    bull: float = 1.0  # base exposure in bull regimes
+    sideways: float = 0.5  # base exposure in sideways regimes
+    bear: float = 0.0  # base exposure in bear regimes
+    transitioning: float = 0.5  # multiplier while the regime is `_transitioning` (high uncertainty)
+    high_vol: float = 0.5  # multiplier in high-volatility regimes
+    tilt: float = 0.5  # exposure x (1 + tilt x weighted ensemble signal)
+    vol_target: float = 0.10  # annualised volatility target (0: off)
+    vol_window: int = 20  # log returns in the realised volatility
+    max_leverage: float = 1.0  # cap on |exposure|
+    band: float = 0.1  # no-trade band, share of equity
+    min_hold: int = 1  # bars between trades unless the regime moves
     long_only: bool = True
-    vol_target: float = 0.15
-    performance_window: int = 63
+    performance_window: int = 63  # bars of member performance in the weights
     weight_floor: float = 0.05
     regime_multipliers: dict = field(default_factory=dict)  # overrides {base regime: {model: multiplier}} of `31_ensemble.weights`
 

@@ -7,6 +7,7 @@ Docs: https://sage-nb.github.io/sage_nb/state.html.md"""
 # %% ../nbs/05_state.ipynb #0c07c03e
 from __future__ import annotations
 import io, logging, pickle
+import pandas as pd
 from pathlib import Path
 from .data import DataError, atomic_write
 
@@ -54,7 +55,6 @@ class BarGuard:
         self.__dict__.update(d); self.warn = logging.getLogger("sage_nb.state").warning
 
 def _iso(ts: int) -> str:
-    import pandas as pd
     return pd.Timestamp(int(ts), unit="ns", tz="UTC").isoformat()
 
 # %% ../nbs/05_state.ipynb #96cb2c21

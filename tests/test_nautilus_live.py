@@ -4,11 +4,11 @@ import json, logging
 import pandas as pd
 import pytest
 import torch
-from sage_nb.data import load_bars, make_instrument, to_nautilus_bars
-from sage_nb.nautilus.actor import nt_bars_frame, write_closes
+from sage_nb.data import load_bars
+from sage_nb.nautilus.actor import write_closes
 from sage_nb.nautilus.data import signal_updates_frame, updates_frame
-from sage_nb.nautilus.node import (build_backtest_node, build_engine, component_configs, live_node_config, write_run_catalog)
-from sage_nb.nautilus.strategy import with_fees
+from sage_nb.nautilus.node import build_backtest_node, build_engine, component_configs, live_node_config
+from sage_nb.nautilus.venue import make_instrument, nt_bars_frame, to_nautilus_bars, with_fees, write_run_catalog
 
 logging.getLogger("sage_nb.fallback").setLevel(logging.ERROR)
 torch.set_num_threads(1)
@@ -38,8 +38,7 @@ def test_backtest_engine_equals_backtest_node_with_catalog(tmp_path):
     nt = to_nautilus_bars(load_bars("sample:sp500").iloc[:700], inst)
     seen = nt_bars_frame(nt)
     configs = component_configs(inst.id, nt[0].bar_type, model="tirex-mini",
-                                forecast_closes=write_closes(seen["close"], tmp_path / "closes.parquet"),
-                                strategy=dict(signal_threshold=0.05))
+                                forecast_closes=write_closes(seen["close"], tmp_path / "closes.parquet"))
     eng, (ra, sa, st) = build_engine(inst, nt, configs)
     eng.run()
     node, run = build_backtest_node(write_run_catalog(nt, inst, seen, tmp_path / "catalog"), inst, nt[0].bar_type, configs)

@@ -5,11 +5,11 @@ import pandas as pd
 import pytest
 import torch
 from nautilus_trader.model.data import Bar
-from sage_nb.data import load_bars, make_instrument, to_nautilus_bars
-from sage_nb.nautilus.actor import nt_bars_frame, write_closes
+from sage_nb.data import load_bars
+from sage_nb.nautilus.actor import write_closes
 from sage_nb.nautilus.data import signal_updates_frame, updates_frame
 from sage_nb.nautilus.node import build_engine, component_configs, restore_venue, venue_snapshot
-from sage_nb.nautilus.strategy import open_ticks, with_fees
+from sage_nb.nautilus.venue import make_instrument, nt_bars_frame, open_ticks, to_nautilus_bars, with_fees
 from sage_nb.state import read_state
 
 logging.getLogger("sage_nb.fallback").setLevel(logging.ERROR)
@@ -26,8 +26,7 @@ def setup(tmp_path_factory):
 
 
 def _configs(inst, nt, closes, **kw):
-    return component_configs(inst.id, nt[0].bar_type, model="tirex-mini", forecast_closes=closes,
-                             strategy=dict(signal_threshold=0.05), **kw)
+    return component_configs(inst.id, nt[0].bar_type, model="tirex-mini", forecast_closes=closes, **kw)
 
 
 def _frames(ra, sa, st):

@@ -12,29 +12,31 @@ from dataclasses import asdict, dataclass, fields, replace
 import numpy as np
 import pandas as pd
 from fastcore.basics import patch
-from ..core import TRANSITIONING, WARMUP, regime_trend
+from ..core import TRANSITIONING, WARMUP, StrategyConfig, regime_trend
 
 # %% auto #0
-__all__ = ['POLICY_FIELDS', 'REGIME_MOVE_MIN', 'PolicyConfig', 'ExposurePolicy', 'target_quantity', 'simulate_policy',
-           'score_equity', 'compare_policies']
+__all__ = ['POLICY_FIELDS', 'REGIME_MOVE_MIN', 'BUY_AND_HOLD', 'PolicyConfig', 'policy_config', 'ExposurePolicy',
+           'target_quantity', 'simulate_policy', 'daily_returns', 'score_equity', 'compare_policies']
 
 # %% ../../nbs/32_ensemble.policy.ipynb #51453d55
+_S = StrategyConfig()  # the defaults live in the `strategy` section of the configuration
+
 @dataclass(frozen=True)
 class PolicyConfig:
-    "Settings of `ExposurePolicy` (see the rules above)."
-    bull: float = 1.0  # base exposure in bull regimes
-    sideways: float = 1.0  # base exposure in sideways regimes
-    bear: float = 0.0  # base exposure in bear regimes (negative = short, needs long_only=False)
-    transitioning: float = 1.0  # multiplier while the regime is flagged `_transitioning` (high uncertainty)
-    high_vol: float = 1.0  # multiplier in high-volatility regimes
-    tilt: float = 0.0  # exposure x (1 + tilt x ensemble signal)
-    vol_target: float = 0.0  # annualised volatility target (0: off)
-    vol_window: int = 20  # log returns in the realised volatility
-    max_leverage: float = 1.0  # cap on |exposure|
-    band: float = 0.1  # no-trade band: trade only when |target - current| exceeds this share of equity
-    min_hold: int = 1  # bars between trades, unless the regime moves
+    "Settings of `ExposurePolicy` (see the rules above); defaults from `sage_nb.core.StrategyConfig`."
+    bull: float = _S.bull  # base exposure in bull regimes
+    sideways: float = _S.sideways  # base exposure in sideways regimes
+    bear: float = _S.bear  # base exposure in bear regimes (negative = short, needs long_only=False)
+    transitioning: float = _S.transitioning  # multiplier while the regime is flagged `_transitioning` (high uncertainty)
+    high_vol: float = _S.high_vol  # multiplier in high-volatility regimes
+    tilt: float = _S.tilt  # exposure x (1 + tilt x ensemble signal)
+    vol_target: float = _S.vol_target  # annualised volatility target (0: off)
+    vol_window: int = _S.vol_window  # log returns in the realised volatility
+    max_leverage: float = _S.max_leverage  # cap on |exposure|
+    band: float = _S.band  # no-trade band: trade only when |target - current| exceeds this share of equity
+    min_hold: int = _S.min_hold  # bars between trades, unless the regime moves
     threshold: float = 0.0  # mode `signal`: long when the signal exceeds this
-    long_only: bool = True
+    long_only: bool = _S.long_only
 
     def __post_init__(self):
         for k in ("bull", "sideways", "bear", "transitioning", "high_vol", "tilt", "vol_target", "max_leverage", "band", "threshold"):
@@ -47,6 +49,10 @@ class PolicyConfig:
 
 POLICY_FIELDS = tuple(f.name for f in fields(PolicyConfig))
 REGIME_MOVE_MIN = 0.01  # a regime move trades only if the position is off by more than 1% of equity
+
+def policy_config(strategy, **overrides) -> PolicyConfig:
+    "The `PolicyConfig` of a `StrategyConfig` (or any object with the same fields), with overrides."
+    return PolicyConfig(**{k: getattr(strategy, k) for k in POLICY_FIELDS if hasattr(strategy, k)} | overrides)
 
 # %% ../../nbs/32_ensemble.policy.ipynb #2e233ea8
 class ExposurePolicy:
@@ -133,40 +139,48 @@ def simulate_policy(bars: pd.DataFrame,  # OHLC bars (close-time index)
     return out
 
 # %% ../../nbs/32_ensemble.policy.ipynb #39af15fb
-def score_equity(equity: pd.Series, bars_per_year: float = 252.0, fills: pd.DataFrame | None = None,
+def daily_returns(equity: pd.Series) -> pd.Series:
+    "Day-over-day returns of the equity at the last bar of each UTC day (days without bars are skipped)."
+    eod = equity.groupby(equity.index.normalize()).last()
+    return eod.pct_change().iloc[1:]
+
+def score_equity(equity: pd.Series, days_per_year: float = 252.0, fills: pd.DataFrame | None = None,
                  exposure: pd.Series | None = None) -> dict:
-    "Sharpe, Sortino, max drawdown, total/annual return, volatility (and fills/turnover per year, mean exposure) of an equity curve."
+    "Sharpe, Sortino (daily returns), max drawdown, total/annual return, volatility (and fills/turnover per year, mean exposure)."
     e = equity.astype("float64")
-    r = e.pct_change().iloc[1:]
-    years = max(len(r), 1) / bars_per_year
+    r = daily_returns(e)
+    years = (e.index[-1] - e.index[0]) / pd.Timedelta(days=365.25) if len(e) > 1 else 0.0
     sd, down = r.std(ddof=1), math.sqrt(float((np.minimum(r, 0.0) ** 2).mean())) if len(r) else math.nan
-    out = dict(sharpe=float(r.mean() / sd * math.sqrt(bars_per_year)) if sd > 0 else math.nan,
-               sortino=float(r.mean() / down * math.sqrt(bars_per_year)) if down > 0 else math.nan,
+    out = dict(sharpe=float(r.mean() / sd * math.sqrt(days_per_year)) if sd > 0 else math.nan,
+               sortino=float(r.mean() / down * math.sqrt(days_per_year)) if down > 0 else math.nan,
                max_drawdown=float((e / e.cummax() - 1).min()), total_return=float(e.iloc[-1] / e.iloc[0] - 1),
                annual_return=float((e.iloc[-1] / e.iloc[0]) ** (1 / years) - 1) if years > 0 else math.nan,
-               volatility=float(sd * math.sqrt(bars_per_year)), bars=len(e))
+               volatility=float(sd * math.sqrt(days_per_year)), years=float(years))
     if fills is not None:
         f = fills[fills.ts > e.index[0]] if len(fills) else fills
-        out.update(fills_per_year=len(f) / years, n_fills=len(f),
-                   turnover=float((f.qty.abs() * f.price).sum() / e.mean() / years) if len(f) else 0.0)
+        out.update(fills_per_year=len(f) / years if years > 0 else math.nan, n_fills=len(f),
+                   turnover=float((f.qty.abs() * f.price).sum() / e.mean() / years) if len(f) and years > 0 else 0.0)
     if exposure is not None: out["mean_exposure"] = float(exposure.loc[e.index].abs().mean())
     return out
 
 # %% ../../nbs/32_ensemble.policy.ipynb #c32a0002
+BUY_AND_HOLD = PolicyConfig(bull=1.0, sideways=1.0, transitioning=1.0, high_vol=1.0, tilt=0.0, vol_target=0.0, band=1.0, min_hold=1)  # exposure 1, never rebalanced
+
 def compare_policies(bars: pd.DataFrame, regimes, signals: pd.DataFrame,  # bars, one regime per bar, members' signals (one column each)
                      ensemble, start: int,  # the dynamically weighted ensemble per bar; the first scored bar
                      config: PolicyConfig | None = None, fee_bps: float = 10.0, capital: float = 1_000_000.0,
-                     bars_per_year: float = 252.0, increment: float = 1.0) -> tuple[dict, pd.DataFrame]:
+                     bars_per_year: float = 252.0, increment: float = 1.0, days_per_year: float = 252.0) -> tuple[dict, pd.DataFrame]:
     "Replay the strategy and its alternatives on the same bars and costs; their per-bar frames and a score table from `start`."
     cfg = config or PolicyConfig()
     live = np.arange(len(bars)) >= start
     reg = np.where(live, np.asarray(regimes, dtype=object), WARMUP)
     mask = lambda s: np.where(live, np.asarray(s, np.float64), np.nan)
     run = lambda r, s, c=cfg, mode="regime": simulate_policy(bars, r, mask(s), c, mode, fee_bps, capital, bars_per_year, increment)
-    runs = {"buy_and_hold": run(WARMUP, 1.0, PolicyConfig(band=1.0), "signal"), "regime_filter": run(reg, 0.0, replace(cfg, tilt=0.0))}
-    for m in signals.columns: runs[f"alone:{m}"] = run(WARMUP, signals[m], mode="signal")
-    runs["equal_weight"] = run(WARMUP, signals.mean(axis=1, skipna=False), mode="signal")
-    runs["static_weights"] = run(reg, signals.fillna(0.0).mean(axis=1))
+    runs = {"buy_and_hold": run(WARMUP, 1.0, BUY_AND_HOLD, "signal"), "regime_filter": run(reg, 0.0, replace(cfg, tilt=0.0))}
+    if len(signals.columns):  # without members (a run without the ensemble) there is nothing to trade alone
+        for m in signals.columns: runs[f"alone:{m}"] = run(WARMUP, signals[m], mode="signal")
+        runs["equal_weight"] = run(WARMUP, signals.mean(axis=1, skipna=False), mode="signal")
+        runs["static_weights"] = run(reg, signals.fillna(0.0).mean(axis=1))
     runs["sage"] = run(reg, ensemble)
-    table = pd.DataFrame({k: score_equity(v.equity.iloc[start:], bars_per_year, v.attrs["fills"], v.exposure) for k, v in runs.items()}).T
+    table = pd.DataFrame({k: score_equity(v.equity.iloc[start:], days_per_year, v.attrs["fills"], v.exposure) for k, v in runs.items()}).T
     return runs, table

@@ -10,7 +10,7 @@ import math, time, warnings
 from collections import deque
 import numpy as np
 import pandas as pd
-from ..core import require
+from ..core import TiRexConfig, require
 
 # %% auto #0
 __all__ = ['MODEL_NAMES', 'BAR_FIELDS', 'ALPHA_FACTORS', 'TIREX_LEVELS', 'CATCH22_NAMES', 'TSFRESH_FEATURES', 'bar_rows',
@@ -239,7 +239,6 @@ class TiRexSignal(SignalModel):
 
     def _engine(self):
         if self.engine is None:
-            from sage_nb.core import TiRexConfig
             from sage_nb.tirex.engine import TiRexEngine
             self.engine = TiRexEngine("tirex-mini", horizon=TiRexConfig().horizon)  # the horizon the strategy's signal actor uses
         return self.engine

@@ -7,6 +7,7 @@ Docs: https://sage-nb.github.io/sage_nb/nautilus.actor.html.md"""
 # %% ../../nbs/41_nautilus.actor.ipynb #157bc5de
 from __future__ import annotations
 import collections, logging, math
+import copy
 import numpy as np
 from fastcore.basics import patch
 import pandas as pd
@@ -15,22 +16,25 @@ from nautilus_trader.common.config import ActorConfig
 from nautilus_trader.model.data import Bar, BarType
 from nautilus_trader.model.identifiers import InstrumentId
 from ..core import RegimeSignal, TiRexPrediction, load_config
+from ..data import atomic_write
 from ..state import BarGuard, dumps_state, loads_state, read_state, write_state
+from ..detector import Bar as DetectorBar
+from ..jump.detect import JumpRegimeDetector
 from ..tirex.detect import BatchForecaster, FaultInjector, RegimeDetector, StreamingForecaster
 from .data import ChangeTracker, RegimeChange, RegimeUpdate, regime_data_types, regime_update
 
 # %% auto #0
 __all__ = ['DETECTORS', 'TiRexRegimeActorConfig', 'shared_engine', 'CheckedBatch', 'batch_from_quantiles', 'read_closes',
-           'write_closes', 'TiRexRegimeActor', 'nt_bars_frame']
+           'write_closes', 'TiRexRegimeActor']
 
 # %% ../../nbs/41_nautilus.actor.ipynb #d936871d
-DETECTORS = ("tirex", "fallback", "rde")
+DETECTORS = ("jump", "tirex", "fallback", "rde")
 
 class TiRexRegimeActorConfig(ActorConfig, frozen=True):
     "Configuration of `TiRexRegimeActor`."
     instrument_id: str  # e.g. "SPX.XNYS"
     bar_type: str  # e.g. "SPX.XNYS-1-DAY-LAST-EXTERNAL"
-    detector: str = "tirex"  # `tirex` (TiRex + fallback chain), `fallback` (indicators only) or `rde` (regime engine)
+    detector: str = "tirex"  # `jump` (walk-forward jump models), `tirex` (TiRex + fallback chain), `fallback` (indicators only) or `rde`
     model: str | None = None  # TiRex model: `tirex-mini`, a checkpoint path or a Hugging Face id (default: config)
     rde_model: str | None = None  # detector `rde`: the RDE `.pt` checkpoint, `.onnx` export or TensorRT `.engine`
     rde_map: str | None = None  # detector `rde`: `regime_map.json` fitted on earlier bars (`sage-nb rde analyze`)
@@ -89,7 +93,6 @@ def read_closes(path) -> pd.Series:
 
 def write_closes(closes: pd.Series, path) -> str:
     "Write closes (UTC close-time index) to Parquet for the actor's batch forecasts; returns the path."
-    from sage_nb.data import atomic_write
     with atomic_write(path, "wb") as f: closes.rename("close").to_frame().to_parquet(f)
     return str(path)
 
@@ -116,8 +119,10 @@ class TiRexRegimeActor(Actor):
             from sage_nb.rde.detect import RDERegimeDetector
             return RDERegimeDetector(c.rde_model, c.rde_map, cfg, buffer_size=c.buffer_size)
         horizon = c.horizon or cfg.tirex.horizon
-        eng = shared_engine(c.model, c.context, horizon, cfg) if c.detector == "tirex" else None
-        det = RegimeDetector(c.detector, c.model, c.context, cfg, eng, c.every, horizon)
+        tirex = c.detector == "tirex" or (c.detector == "jump" and cfg.jump.tirex != "off")
+        eng = shared_engine(c.model, c.context, horizon, cfg) if tirex else None
+        if c.detector == "jump": det = JumpRegimeDetector(cfg, c.model, c.context, horizon, eng, c.every)
+        else: det = RegimeDetector(c.detector, c.model, c.context, cfg, eng, c.every, horizon)
         if det.engine is not None and c.forecast_closes:
             closes = read_closes(c.forecast_closes)
             if c.forecast_quantiles and c.every == 1: bf = batch_from_quantiles(det.engine, closes, np.load(c.forecast_quantiles))
@@ -143,8 +148,9 @@ class TiRexRegimeActor(Actor):
         close = bar.close.as_double()
         self.closes.append(close)
         try:
-            if self.config.detector == "rde":  # the regime engine needs the whole bar (its features use high, low, volume)
-                sig = self.detector.update(ts, bar.open.as_double(), bar.high.as_double(), bar.low.as_double(), close, bar.volume.as_double())
+            o, h, l, v = bar.open.as_double(), bar.high.as_double(), bar.low.as_double(), bar.volume.as_double()
+            if self.config.detector == "jump": sig = self.detector.update(DetectorBar(ts, o, h, l, close, v))
+            elif self.config.detector == "rde": sig = self.detector.update(ts, o, h, l, close, v)  # the whole bar: features use h, l, v
             else: sig = self.detector.update(ts, close)
         except Exception as e:  # never raise into the engine: an emergency (fallback) signal instead
             self.errors += 1
@@ -171,7 +177,6 @@ class TiRexRegimeActor(Actor):
 # %% ../../nbs/41_nautilus.actor.ipynb #b41a0001
 def _engine_stream(det):
     "The engine's streaming window when the detector forecasts bar by bar (None otherwise)."
-    import copy
     f = getattr(det, "forecaster", None)
     f = getattr(f, "inner", f)  # under a FaultInjector
     return copy.deepcopy(f.engine._streams.get(f.engine.instrument)) if isinstance(f, StreamingForecaster) else None
@@ -201,11 +206,3 @@ def _restore(self: TiRexRegimeActor, state: dict):
         f.engine._streams[f.engine.instrument] = s["engine_stream"]
     self._loaded = None
     self.log.info(f"restored after {self.n_bars} bars")
-
-# %% ../../nbs/41_nautilus.actor.ipynb #78647741
-def nt_bars_frame(nt_bars: list) -> pd.DataFrame:
-    "NT `Bar`s as an OHLCV frame (UTC close-time index): the prices exactly as NautilusTrader holds them."
-    return pd.DataFrame({"open": [b.open.as_double() for b in nt_bars], "high": [b.high.as_double() for b in nt_bars],
-                         "low": [b.low.as_double() for b in nt_bars], "close": [b.close.as_double() for b in nt_bars],
-                         "volume": [b.volume.as_double() for b in nt_bars]},
-                        index=pd.DatetimeIndex([b.ts_event for b in nt_bars], tz="UTC", name="ts"))

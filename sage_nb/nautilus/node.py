@@ -6,19 +6,20 @@ Docs: https://sage-nb.github.io/sage_nb/nautilus.node.html.md"""
 
 # %% ../../nbs/47_nautilus.node.ipynb #ff4fc2a8
 from __future__ import annotations
-import importlib, json
+import dataclasses, importlib, json
 from dataclasses import dataclass
 from pathlib import Path
 import pandas as pd
 from ..core import SageConfig
+from ..core import StrategyConfig as SageStrategyConfig
 from .actor import TiRexRegimeActorConfig
 from .signals import EnsembleSignalActorConfig
-from .strategy import SAGEMetaStrategyConfig, add_sim_venue, open_ticks
+from .strategy import SAGEMetaStrategyConfig
+from .venue import add_sim_venue, open_ticks
 
 # %% auto #0
 __all__ = ['COMPONENTS', 'bars_per_year_for', 'component_configs', 'make_component', 'build_engine', 'importable_configs',
-           'write_run_catalog', 'build_backtest_node', 'live_node_config', 'VenueSnapshot', 'venue_snapshot',
-           'restore_venue']
+           'build_backtest_node', 'live_node_config', 'VenueSnapshot', 'venue_snapshot', 'restore_venue']
 
 # %% ../../nbs/47_nautilus.node.ipynb #7685b4aa
 COMPONENTS = {  # config class -> (component class path, config class path), as NautilusTrader's importable configs name them
@@ -44,12 +45,12 @@ def component_configs(instrument_id, bar_type,  # the traded instrument and its 
     st = lambda name: None if state_dir is None else str(Path(state_dir) / f"{name}.state")
     cache = dict(forecast_closes=forecast_closes, forecast_quantiles=forecast_quantiles)
     out = [TiRexRegimeActorConfig(instrument_id=iid, bar_type=bt, detector=detector, model=model, sage_config=cfg.to_dict(),
-                                  state_path=st("regimes"), **(cache if detector == "tirex" else {}), **(actor or {}))]
+                                  state_path=st("regimes"), **(cache if detector in ("tirex", "jump") else {}), **(actor or {}))]
     if ensemble: out.append(EnsembleSignalActorConfig(instrument_id=iid, bar_type=bt, model=model, sage_config=cfg.to_dict(), state_path=st("signals"), **cache))
-    s = cfg.strategy
-    out.append(SAGEMetaStrategyConfig(**dict(dict(instrument_id=iid, bar_type=bt, ensemble=ensemble, signal_threshold=s.signal_threshold, long_only=s.long_only,
-                                                  vol_target=s.vol_target, performance_window=s.performance_window, weight_floor=s.weight_floor,
-                                                  bars_per_year=bars_per_year_for(bt), order_id_tag="SAGE", state_path=st("strategy")), **(strategy or {}))))
+    shared = [f.name for f in dataclasses.fields(SageStrategyConfig) if f.name in SAGEMetaStrategyConfig.__struct_fields__]
+    skw = {k: getattr(cfg.strategy, k) for k in shared} | dict(regime_multipliers=cfg.strategy.regime_multipliers or None)
+    out.append(SAGEMetaStrategyConfig(**(dict(instrument_id=iid, bar_type=bt, ensemble=ensemble, bars_per_year=bars_per_year_for(bt),
+                                               order_id_tag="SAGE", state_path=st("strategy")) | skw | (strategy or {}))))
     return out
 
 # %% ../../nbs/47_nautilus.node.ipynb #faba9eac
@@ -85,13 +86,6 @@ def importable_configs(configs: list) -> tuple[list, list]:
         if isinstance(c, SAGEMetaStrategyConfig): strategies.append(ImportableStrategyConfig(strategy_path=comp, config_path=conf, config=json.loads(c.json())))
         else: actors.append(ImportableActorConfig(actor_path=comp, config_path=conf, config=json.loads(c.json())))
     return actors, strategies
-
-def write_run_catalog(nt_bars: list, inst, seen: pd.DataFrame, path) -> str:
-    "A catalog with the instrument, the bars (`write_catalog`) and the opening ticks."
-    from sage_nb.data import write_catalog
-    cat = write_catalog(seen, path, inst)
-    cat.write_data(open_ticks(nt_bars, inst))
-    return str(path)
 
 def build_backtest_node(catalog: str, inst, bar_type, configs: list, capital: float = 1_000_000.0, log_level: str = "ERROR"):
     "A `BacktestNode` reading `catalog` with the components as importable configs; returns (node, run config)."

@@ -6,6 +6,7 @@ Docs: https://sage-nb.github.io/sage_nb/nautilus.signals.html.md"""
 
 # %% ../../nbs/45_nautilus.signals.ipynb #4e3e48a7
 from __future__ import annotations
+import copy
 import math
 import numpy as np
 import pandas as pd
@@ -127,7 +128,6 @@ def _keyed(stream: EnsembleStream):
 
 def _engine_stream(stream: EnsembleStream):
     "A copy of the engine's streaming window for a streaming `tirex` member (None with the cache)."
-    import copy
     f = _keyed(stream)
     return None if f is None else copy.deepcopy(f.engine._streams.get(f.key))
 
