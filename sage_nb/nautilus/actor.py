@@ -34,7 +34,7 @@ class TiRexRegimeActorConfig(ActorConfig, frozen=True):
     "Configuration of `TiRexRegimeActor`."
     instrument_id: str  # e.g. "SPX.XNYS"
     bar_type: str  # e.g. "SPX.XNYS-1-DAY-LAST-EXTERNAL"
-    detector: str = "tirex"  # `jump` (walk-forward jump models), `tirex` (TiRex + fallback chain), `fallback` (indicators only) or `rde`
+    detector: str = "jump"  # `jump` (walk-forward jump models, the default), `tirex` (TiRex + fallback chain), `fallback` (indicators only) or `rde`
     model: str | None = None  # TiRex model: `tirex-mini`, a checkpoint path or a Hugging Face id (default: config)
     rde_model: str | None = None  # detector `rde`: the RDE `.pt` checkpoint, `.onnx` export or TensorRT `.engine`
     rde_map: str | None = None  # detector `rde`: `regime_map.json` fitted on earlier bars (`sage-nb rde analyze`)

@@ -23,7 +23,7 @@ GRID_KEYS = {"detector", "model", "rde_model", "rde_map", "fee_bps", "start", "e
              "long_only", "performance_window", "weight_floor"}
 DETECTOR_HELP = dict(jump="walk-forward jump models, TiRex spread as uncertainty", tirex="TiRex forecasts through the fallback chain",
                      fallback="indicators only", rde="the regime engine (needs --rde-model, --rde-map)")
-DEFAULT_DETECTOR = "tirex"
+DEFAULT_DETECTOR = "jump"
 
 def read_grid(path) -> list[dict]:
     "Parameter sets from a YAML grid: a list of mappings (or `{runs: [...]}`), each with an optional `name`."

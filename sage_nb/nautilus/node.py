@@ -35,7 +35,7 @@ def bars_per_year_for(bar_type) -> float:
 
 def component_configs(instrument_id, bar_type,  # the traded instrument and its bars
                       cfg: SageConfig | None = None,  # settings (`tirex`, `strategy` sections)
-                      detector: str = "tirex", model: str | None = None,  # regime detector and TiRex model
+                      detector: str = "jump", model: str | None = None,  # regime detector and TiRex model
                       ensemble: bool = True,  # run the signal actor and trade the weighted ensemble
                       forecast_closes: str | None = None, forecast_quantiles: str | None = None,  # backtest cache (checked bar by bar)
                       state_dir: str | None = None,  # restore/save each component's state in this folder

@@ -178,7 +178,7 @@ def _run(inst, nt, seen, configs, capital, node, work):
 
 # %% ../../nbs/43_nautilus.runner.ipynb #97a51d29
 def run_backtest(bars,  # validated bars, or a source for `load_bars` (path, `sample:sp500`, ...)
-                 detector: str = "tirex",  # a detector of the regime actor (`DETECTORS`)
+                 detector: str = "jump",  # a detector of the regime actor (`DETECTORS`)
                  model: str | None = None,  # TiRex model (default: config, `tirex-mini`)
                  fee_bps: float = 10.0,  # fee per side, basis points of notional
                  start=None, end=None,  # keep bars whose close lies in [start, end]
