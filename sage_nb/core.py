@@ -174,7 +174,6 @@ class JumpConfig:
     min_train: int = 504  # bars (with finite features) before the first fit; regimes are `warmup` until then
     validation: int = 504  # trailing bars scored by "cv"
     trend_gap_halflife: int = 100  # half-life (bars) of the log-price EWM whose gap is the long-trend feature
-    sideways_below: float = 0.0  # trend confidence under which the trend is reported as sideways
     vol_penalties: list = field(default_factory=lambda: [2.0, 5.0, 10.0, 30.0])  # jump penalties of the volatility models
     tirex: str = "uncertainty"  # TiRex's role: "off", "uncertainty" (its quantile-spread rank) or "features" (also jump-model inputs)
     n_init: int = 10  # k-means++ initialisations per fit

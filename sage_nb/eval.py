@@ -9,15 +9,17 @@ from __future__ import annotations
 import logging, math, time
 import numpy as np
 import pandas as pd
-from .core import WARMUP, regime_trend, require
+from .core import WARMUP, load_config, regime_trend, require
 from .data import synthetic_bars
 from .features import compute_features
+from .jump.model import OnlineJump, fit_jump, strategy_sharpe
 
 # %% auto #0
-__all__ = ['TRADING_DAYS', 'JM_FEATURES', 'RDE_EVAL_CONFIG', 'strategy_returns', 'max_drawdown', 'perf_metrics', 'bear_markets',
-           'bear_labels', 'balanced_accuracy', 'detection_lags', 'sma_bear', 'hmm_bear', 'markov_bear', 'jump_bear',
-           'block_bootstrap_sharpe_diff', 'evaluate_detectors', 'sage_bear', 'plot_bear_calls', 'plot_equity',
-           'rde_bear_detector']
+__all__ = ['TRADING_DAYS', 'JM_FEATURES', 'RDE_EVAL_CONFIG', 'TARGETS', 'strategy_returns', 'max_drawdown', 'perf_metrics',
+           'bear_markets', 'bear_labels', 'balanced_accuracy', 'detection_lags', 'sma_bear', 'hmm_bear', 'markov_bear',
+           'jump_bear', 'block_bootstrap_sharpe_diff', 'evaluate_detectors', 'sage_bear', 'jump_regimes',
+           'plot_bear_calls', 'plot_equity', 'rde_bear_detector', 'trend_bear', 'arch_daily', 'synthetic_accuracy',
+           'results_summary']
 
 # %% ../nbs/50_eval.ipynb #13468790
 TRADING_DAYS = 252
@@ -122,19 +124,26 @@ def markov_bear(close: pd.Series, start: str, end: str) -> pd.Series:
         out[sl] = (prob.reindex(close.index[sl]) > 0.5).to_numpy()
     return out
 
-def jump_bear(bars: pd.DataFrame, start: str, end: str, jump_penalty: float = 50.0, seed: int = 0) -> pd.Series:
+def _choose_penalty(X: np.ndarray, R: np.ndarray, penalties, validation: int, seed: int) -> float:
+    "The penalty whose model, fitted before the last `validation` rows, gives the best 0/1 Sharpe on them."
+    n = len(X) - validation
+    score = {lam: strategy_sharpe(OnlineJump(fit_jump(X[:n], R[:n], 2, lam, seed=seed)).replay(X)[n:], R[n:], 1, 10.0) for lam in penalties}
+    return max(score, key=score.get)
+
+def jump_bear(bars: pd.DataFrame, start: str, end: str,
+              jump_penalty: float | str = 50.0,  # a number, or "cv": chosen each year on the trailing `validation` bars
+              seed: int = 0, penalties=(10.0, 25.0, 50.0, 100.0, 200.0), validation: int = 504) -> pd.Series:
     "Statistical jump model on the 9 EWM / downside-deviation / Sortino features, refit yearly; bear = state 1 (lower cum. return)."
-    from jumpmodels.jump import JumpModel
     f = compute_features(bars)[JM_FEATURES].dropna()
-    ret = np.log(bars.close).diff().reindex(f.index).fillna(0.0)
+    ret = np.log(bars.close).diff().reindex(f.index).fillna(0.0).to_numpy()
+    X = f.to_numpy()
     out = pd.Series(False, index=bars.index)
     for yr0, sl in _yearly_refits(bars.index, start, end):
-        tr = f[f.index < yr0]; mu, sd = tr.mean(), tr.std()
-        jm = JumpModel(n_components=2, jump_penalty=jump_penalty, random_state=seed)
-        jm.fit((tr - mu) / sd, ret[tr.index], sort_by="cumret")
-        upto = f[f.index <= bars.index[sl][-1]]
-        labels = np.asarray(jm.predict_online((upto - mu) / sd))[-sl.sum():]
-        out[sl] = labels == 1
+        n = int((f.index < yr0).sum())
+        lam = _choose_penalty(X[:n], ret[:n], penalties, validation, seed) if jump_penalty == "cv" else float(jump_penalty)
+        fit = fit_jump(X[:n], ret[:n], 2, lam, seed=seed)  # `jumpmodels.JumpModel`, bit for bit (17_jump.model)
+        upto = int((f.index <= bars.index[sl][-1]).sum())
+        out[sl] = OnlineJump(fit).replay(X[:upto])[-sl.sum():] == 1
     return out
 
 # %% ../nbs/50_eval.ipynb #f86c8264
@@ -153,8 +162,8 @@ def block_bootstrap_sharpe_diff(a: pd.Series, b: pd.Series, n: int = 1000, block
 
 # %% ../nbs/50_eval.ipynb #ce7e4128
 def evaluate_detectors(bars: pd.DataFrame, bear_calls: dict, start: str, end: str, fee_bps: float = 10.0,
-                       reference: str = "sage_nb tirex", n_boot: int = 1000) -> tuple[pd.DataFrame, pd.DataFrame]:
-    "Metrics table (one row per detector) and per-bear-market detection lags over [start, end]."
+                       reference: str = "sage_nb jump", n_boot: int = 1000) -> tuple[pd.DataFrame, pd.DataFrame]:
+    "Metrics table (one row per detector; Sharpe differences against `reference` with block-bootstrap 95% intervals) and per-bear-market detection lags over [start, end]."
     period = bars.loc[start:end]
     markets = [(a, b) for a, b in bear_markets(bars.close) if b >= period.index[0]]
     truth = bear_labels(bars.close, markets).loc[period.index]
@@ -170,15 +179,22 @@ def evaluate_detectors(bars: pd.DataFrame, bear_calls: dict, start: str, end: st
     table = pd.DataFrame(rows).set_index("detector")
     if reference in rets:
         ci = {n: block_bootstrap_sharpe_diff(rets[n], rets[reference], n=n_boot) for n in rets if n != reference}
-        table["sharpe_diff_vs_sage"] = pd.Series({n: v[0] for n, v in ci.items()})
+        table["sharpe_diff_vs_ref"] = pd.Series({n: v[0] for n, v in ci.items()})
         table["diff_ci95"] = pd.Series({n: f"[{v[1]:+.2f}, {v[2]:+.2f}]" for n, v in ci.items()})
     lag_tab = pd.DataFrame(lags, index=[f"{a.date()} → {b.date()}" for a, b in markets]).T
     return table, lag_tab
 
 # %% ../nbs/50_eval.ipynb #fe5a2d42
 def sage_bear(regimes: pd.DataFrame) -> pd.Series:
-    "Bear call from a `detect_regimes` table: the regime starts with `bear`."
+    "Bear call from a regime table: the regime starts with `bear`."
     return pd.Series(regimes.regime.str.startswith("bear").to_numpy(), index=pd.DatetimeIndex(regimes.ts))
+
+def jump_regimes(bars: pd.DataFrame, config=None) -> pd.DataFrame:
+    "The `jump` detector's regime table with TiRex off (its bear calls do not depend on TiRex)."
+    from sage_nb.jump.detect import JumpRegimeDetector
+    cfg = load_config(config)
+    cfg.jump.tirex = "off"
+    return JumpRegimeDetector(cfg).run(bars)
 
 # %% ../nbs/50_eval.ipynb #30086dd7
 def plot_bear_calls(bars: pd.DataFrame, calls: dict, start: str, end: str, markets=None):
@@ -228,4 +244,88 @@ def rde_bear_detector(seed: int = 11, n: int = 4000, config: dict | None = None,
         out[good] = np.isin(km.predict(v.to_numpy()[good]), list(bear_clusters))
         return pd.Series(out, index=b.index)
     bear.bear_clusters = bear_clusters
+    bear.embed = lambda b: embed_bars(model, stats, b)  # the regime vectors themselves (the ablation below uses them as features)
     return bear
+
+# %% ../nbs/50_eval.ipynb #73f43f74
+def trend_bear(bars: pd.DataFrame, config=None, extra: np.ndarray | None = None, columns=None) -> pd.Series:
+    "Bear calls of the `jump` detector's trend models (same protocol and settings), on its inputs plus `extra` columns, or only `columns` of them."
+    from sage_nb.jump.detect import jump_inputs
+    from sage_nb.jump.model import walk_forward_states
+    j = load_config(config).jump
+    X, _, R = jump_inputs(bars, j.trend_gap_halflife)
+    if columns is not None: X = X[:, columns]
+    if extra is not None: X = np.c_[X, np.asarray(extra, dtype=float)]
+    st = walk_forward_states(X, R, n_states=2, penalties=j.penalties, select=j.select, default_penalty=j.default_penalty,
+                             refit_every=j.refit_every, train_window=j.train_window, min_train=j.min_train, validation=j.validation,
+                             n_init=j.n_init, seed=j.seed)
+    return pd.Series(st == 1, index=bars.index)
+
+# %% ../nbs/50_eval.ipynb #8ee11158
+def arch_daily(name: str) -> pd.DataFrame:
+    "Daily bars of an `arch.data` series: `nasdaq` (OHLCV) or `wti` (closes only: open = previous close, high/low span both)."
+    from sage_nb.data import frame_to_bars
+    if name == "nasdaq":
+        from arch.data import nasdaq
+        raw = nasdaq.load().drop(columns=["Adj Close"])
+    elif name == "wti":
+        from arch.data import wti
+        c = wti.load()["DCOILWTICO"].dropna(); c = c[c > 0]
+        o = c.shift(1).fillna(c.iloc[0])
+        raw = pd.DataFrame(dict(Open=o, High=np.maximum(o, c), Low=np.minimum(o, c), Close=c, Volume=0.0))
+    else: raise ValueError(f"unknown arch series {name!r}; expected 'nasdaq' or 'wti'")
+    ct = (raw.index + pd.Timedelta(hours=16)).tz_localize("America/New_York").tz_convert("UTC")
+    return frame_to_bars(raw.set_axis(ct.rename("timestamp")), source=f"arch.data.{name}")
+
+# %% ../nbs/50_eval.ipynb #ea4a1f23
+def synthetic_accuracy(detectors: dict,  # name -> function(bars) returning one regime name per bar
+                       seeds, n: int = 2500, **gen) -> pd.DataFrame:  # `synthetic_bars` options (drift, mean_dwell, freq)
+    "Mean six-regime, trend and volatility accuracy and bear balanced accuracy per detector over generated paths."
+    from sage_nb.tirex.accuracy import regime_accuracy
+    rows = []
+    for s in seeds:
+        b, truth = synthetic_bars(n, seed=s, **gen)
+        for name, fn in detectors.items():
+            pred = pd.Series(np.asarray(fn(b), dtype=object), index=b.index)
+            a = regime_accuracy(pred, truth)
+            live = (pred != WARMUP).to_numpy()
+            a["bear_balanced_accuracy"] = balanced_accuracy(truth[live].str.startswith("bear"), pred[live].str.startswith("bear"))
+            rows.append(dict(detector=name, seed=s, **a))
+    return pd.DataFrame(rows).groupby("detector", sort=False)[["accuracy", "trend_accuracy", "vol_accuracy", "bear_balanced_accuracy"]].mean()
+
+# %% ../nbs/50_eval.ipynb #67cfe822
+TARGETS = dict(sharpe=0.55, max_drawdown=-0.20, switches_per_year=2.0, balanced_accuracy=0.85, ident_accuracy=0.70)
+
+def _ci(tab: dict, name: str) -> str:
+    "Sharpe(reference) − Sharpe(name) with its 95% interval, from a table whose differences are name − reference."
+    r = tab[name]; lo, hi = (float(x) for x in r["diff_ci95"].strip("[]").split(","))
+    return f"{-r['sharpe_diff_vs_ref']:+.2f} [{-hi:+.2f}, {-lo:+.2f}]"
+
+def results_summary(ev: dict, ref: str = "sage_nb jump") -> str:
+    "Markdown verdict of a saved full evaluation against `TARGETS` (every number read from `ev`)."
+    t, T = ev["table"], TARGETS
+    j, sma, jmw, jm50, bh = (t[k] for k in (ref, "SMA 200", "jump model (penalty walk-forward)", "jump model (penalty 50)", "buy-and-hold"))
+    ok = lambda c: "met" if c else "**missed**"
+    L = [f"Measured {ev['date']} ({ev['seconds']} s). S&P 500 {ev['period'][0][:4]}–{ev['period'][1][:4]}, 0/1 rule, next bar, 10 bp a side:", "",
+         f"* `jump` Sharpe **{j['sharpe']:.2f}** (target ≥ {T['sharpe']}: {ok(j['sharpe'] >= T['sharpe'])}), max drawdown **{j['max_drawdown']:.0%}** "
+         f"(≥ {T['max_drawdown']:.0%}: {ok(j['max_drawdown'] >= T['max_drawdown'])}), {j['switches_per_year']:.1f} switches a year "
+         f"(≤ {T['switches_per_year']:.0f}: {ok(j['switches_per_year'] <= T['switches_per_year'])}), bear balanced accuracy {j['balanced_accuracy']:.2f} "
+         f"(≥ {T['balanced_accuracy']}: {ok(j['balanced_accuracy'] >= T['balanced_accuracy'])}).",
+         f"* Against the walk-forward jump model ({jmw['sharpe']:.2f} / {jmw['max_drawdown']:.0%}) and SMA-200 ({sma['sharpe']:.2f} / {sma['max_drawdown']:.0%}): "
+         f"better on Sharpe and drawdown than both — {ok(all(j['sharpe'] > x['sharpe'] and j['max_drawdown'] > x['max_drawdown'] for x in (jmw, sma)))}. "
+         f"The published-penalty jump model (hindsight): {jm50['sharpe']:.2f} / {jm50['max_drawdown']:.0%}; buy and hold {bh['sharpe']:.2f} / {bh['max_drawdown']:.0%}.",
+         "* Sharpe of `jump` minus each alternative, block-bootstrap 95% interval: " +
+         "; ".join(f"{n} {_ci(t, n)}" for n in ("buy-and-hold", "SMA 200", "jump model (penalty 50)", "jump model (penalty walk-forward)")) + "."]
+    L.append("* Held-out markets (Sharpe / max drawdown, `jump` vs SMA-200 vs walk-forward jump model vs buy and hold): " + "; ".join(
+        f"{m} {v[ref]['sharpe']:.2f}/{v[ref]['max_drawdown']:.0%} vs {v['SMA 200']['sharpe']:.2f}/{v['SMA 200']['max_drawdown']:.0%} vs "
+        f"{v['jump model (penalty walk-forward)']['sharpe']:.2f}/{v['jump model (penalty walk-forward)']['max_drawdown']:.0%} vs "
+        f"{v['buy-and-hold']['sharpe']:.2f}/{v['buy-and-hold']['max_drawdown']:.0%}" for m, v in ev["markets"].items()) + ".")
+    syn = ev["synthetic"]; d, idn = (next(v for k, v in syn.items() if k.startswith(p)) for p in ("default", "identifiable"))
+    L.append(f"* Synthetic held-out seeds, six regimes: default generator `jump` {d[ref]['accuracy']:.1%} vs filtered 6-state HMM "
+             f"{d['GaussianHMM 6 (filtered)']['accuracy']:.1%} ({ok(d[ref]['accuracy'] > d['GaussianHMM 6 (filtered)']['accuracy'])}); "
+             f"identifiable setting {idn[ref]['accuracy']:.1%} (target ≥ {T['ident_accuracy']:.0%}: {ok(idn[ref]['accuracy'] >= T['ident_accuracy'])}); "
+             f"bull/bear balanced accuracy {d[ref]['bear_balanced_accuracy']:.2f} and {idn[ref]['bear_balanced_accuracy']:.2f}.")
+    a, ar = ev["ablation"], ev["ablation_reference"]
+    L.append("* Ablation (Sharpe minus the default's, 95% interval): " + "; ".join(
+        f"{n} {a[n]['sharpe_diff_vs_ref']:+.2f} {a[n]['diff_ci95']}" for n in a if n != ar) + ".")
+    return "\n".join(L)

@@ -27,8 +27,8 @@ from .venue import bars_per_year, days_per_year, instrument_for, nt_bars_frame, 
 
 # %% auto #0
 __all__ = ['CAPITAL', 'METRIC_KEYS', 'TIMING_KEYS', 'RUN_FILES', 'slice_bars', 'forecast_cache', 'BarProgressConfig',
-           'BarProgress', 'release_engine', 'scored_start', 'nt_ratios', 'evaluate', 'BacktestResult', 'run_backtest',
-           'write_results']
+           'BarProgress', 'release_engine', 'scored_start', 'nt_ratios', 'evaluate', 'BacktestResult', 'write_results',
+           'run_backtest']
 
 # %% ../../nbs/43_nautilus.runner.ipynb #ed9d3692
 CAPITAL = 1_000_000.0
@@ -148,6 +148,41 @@ class BacktestResult:
     out: Path | None = None
     def __repr__(self): return f"BacktestResult({ {k: self.metrics.get(k) for k in METRIC_KEYS} }, out={self.out})"
 
+# %% ../../nbs/43_nautilus.runner.ipynb #69183ee2
+def _metrics(scores: dict, regimes, ra, sa, strat, engine, seen, trades, decisions) -> dict:
+    "The `metrics.json` content (without timings): the scores and the run's counts."
+    s = summarize_regimes(regimes)
+    pa = engine.portfolio.analyzer
+    # NT's position statistics (closed positions, realised PnL after fees); its return statistics are left out: they
+    # are computed from per-position returns, not from the equity curve, and contradict the figures above
+    nt_stats = dict(pnls=pa.get_performance_stats_pnls(strat.instrument.quote_currency), general=pa.get_performance_stats_general())
+    guards = {type(c).__name__: c.guard.counts for c in (ra, sa, strat) if c is not None}
+    return _clean(dict(scores, n_trades=len(trades), orders_below_lot=strat.n_below_lot, span_days=(seen.index[-1] - seen.index[0]) / pd.Timedelta("1D"),
+                       regime_changes=s["regime_changes"], weight_updates=strat.weights.n_updates if strat.weights is not None else 0,
+                       fallback_share=s["fallback_share"], bars=len(seen), commissions=float(trades.commission.sum()),
+                       warmup_bars=s["warmup_bars"], switches_per_year=s["switches_per_year"], actor_errors=ra.errors,
+                       signal_errors=sa.errors if sa is not None else 0, regime_change_events=len(ra.changes),
+                       strategy_regime_changes=strat.n_changes, bar_guards=guards, instrument=str(strat.instrument.id),
+                       first=str(seen.index[0]), last=str(seen.index[-1]), models=list(strat.models), nt_stats=nt_stats))
+
+# %% ../../nbs/43_nautilus.runner.ipynb #8867e03b
+RUN_FILES = ("metrics.json", "regimes.csv", "signals.csv", "equity.csv", "trades.csv", "weights.csv", "alternatives.csv", "comparison.csv",
+             "report.ipynb", "report.html")
+
+def write_results(res: BacktestResult, out, report: bool = True) -> Path:
+    "Write the run's files (each atomically) and optionally the report; an earlier run's files in `out` are replaced."
+    out = Path(out); out.mkdir(parents=True, exist_ok=True)
+    for name in RUN_FILES: (out / name).unlink(missing_ok=True)  # nothing of an earlier run may sit beside these results
+    with atomic_write(out / "metrics.json") as f: json.dump(res.metrics, f, indent=2, sort_keys=True)
+    tables = dict(regimes=res.regimes, equity=res.equity, trades=res.trades, weights=res.weights, alternatives=res.alternatives,
+                  comparison=res.comparison.rename_axis("name").reset_index())
+    if res.signals is not None: tables["signals"] = res.signals.reset_index()
+    for name, df in tables.items():
+        with atomic_write(out / f"{name}.csv", "w", newline="") as f: df.to_csv(f, index=False)
+    res.out = out
+    if report: render_report(out)
+    return out
+
 # %% ../../nbs/43_nautilus.runner.ipynb #ded9f2df
 def _resolve(bars, start, end):
     if isinstance(bars, (str, Path)): bars = load_bars(bars, min_bars=2)
@@ -226,38 +261,3 @@ def run_backtest(bars,  # validated bars, or a source for `load_bars` (path, `sa
     res = BacktestResult(metrics, regimes, sig, eq, trades, decisions, alts, table, seen)
     if out is not None: write_results(res, out, report=report)
     return res
-
-# %% ../../nbs/43_nautilus.runner.ipynb #69183ee2
-def _metrics(scores: dict, regimes, ra, sa, strat, engine, seen, trades, decisions) -> dict:
-    "The `metrics.json` content (without timings): the scores and the run's counts."
-    s = summarize_regimes(regimes)
-    pa = engine.portfolio.analyzer
-    # NT's position statistics (closed positions, realised PnL after fees); its return statistics are left out: they
-    # are computed from per-position returns, not from the equity curve, and contradict the figures above
-    nt_stats = dict(pnls=pa.get_performance_stats_pnls(strat.instrument.quote_currency), general=pa.get_performance_stats_general())
-    guards = {type(c).__name__: c.guard.counts for c in (ra, sa, strat) if c is not None}
-    return _clean(dict(scores, n_trades=len(trades), orders_below_lot=strat.n_below_lot, span_days=(seen.index[-1] - seen.index[0]) / pd.Timedelta("1D"),
-                       regime_changes=s["regime_changes"], weight_updates=strat.weights.n_updates if strat.weights is not None else 0,
-                       fallback_share=s["fallback_share"], bars=len(seen), commissions=float(trades.commission.sum()),
-                       warmup_bars=s["warmup_bars"], switches_per_year=s["switches_per_year"], actor_errors=ra.errors,
-                       signal_errors=sa.errors if sa is not None else 0, regime_change_events=len(ra.changes),
-                       strategy_regime_changes=strat.n_changes, bar_guards=guards, instrument=str(strat.instrument.id),
-                       first=str(seen.index[0]), last=str(seen.index[-1]), models=list(strat.models), nt_stats=nt_stats))
-
-# %% ../../nbs/43_nautilus.runner.ipynb #8867e03b
-RUN_FILES = ("metrics.json", "regimes.csv", "signals.csv", "equity.csv", "trades.csv", "weights.csv", "alternatives.csv", "comparison.csv",
-             "report.ipynb", "report.html")
-
-def write_results(res: BacktestResult, out, report: bool = True) -> Path:
-    "Write the run's files (each atomically) and optionally the report; an earlier run's files in `out` are replaced."
-    out = Path(out); out.mkdir(parents=True, exist_ok=True)
-    for name in RUN_FILES: (out / name).unlink(missing_ok=True)  # nothing of an earlier run may sit beside these results
-    with atomic_write(out / "metrics.json") as f: json.dump(res.metrics, f, indent=2, sort_keys=True)
-    tables = dict(regimes=res.regimes, equity=res.equity, trades=res.trades, weights=res.weights, alternatives=res.alternatives,
-                  comparison=res.comparison.rename_axis("name").reset_index())
-    if res.signals is not None: tables["signals"] = res.signals.reset_index()
-    for name, df in tables.items():
-        with atomic_write(out / f"{name}.csv", "w", newline="") as f: df.to_csv(f, index=False)
-    res.out = out
-    if report: render_report(out)
-    return out

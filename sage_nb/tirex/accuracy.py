@@ -53,12 +53,12 @@ def regime_accuracy(pred, truth) -> dict:
                 vol_accuracy=float(np.mean(vol(p) == vol(t))), bars=int(live.sum()))
 
 # %% ../../nbs/16_tirex.accuracy.ipynb #c9b5d0b5
-def fit_hmm(n_states: int, seeds=(0, 1, 2, 3), n: int = 2500, random_state: int = 0):
+def fit_hmm(n_states: int, seeds=(0, 1, 2, 3), n: int = 2500, random_state: int = 0, **gen):  # `gen`: `synthetic_bars` options (drift, freq, ...)
     "GaussianHMM fitted on standardised causal features of synthetic training seeds, with its state -> regime map."
     GaussianHMM = require("hmmlearn.hmm", "the HMM baseline").GaussianHMM
     Xs, ts = [], []
     for s in seeds:
-        b, tr = synthetic_bars(n, seed=s)
+        b, tr = synthetic_bars(n, seed=s, **gen)
         f = compute_features(b)[HMM_FEATURES].iloc[FEATURE_WARMUP:]
         Xs.append(f.to_numpy()); ts.append(tr.iloc[FEATURE_WARMUP:].to_numpy())
     X = np.concatenate(Xs); mu, sd = X.mean(0), X.std(0)
