@@ -16,7 +16,7 @@ torch.set_num_threads(1)
 
 def test_live_trading_node_builds_and_disposes(tmp_path):
     from nautilus_trader.live.node import TradingNode
-    configs = component_configs("SPX.XNYS", "SPX.XNYS-1-DAY-LAST-EXTERNAL", detector="tirex", model="tirex-mini", state_dir=str(tmp_path))
+    configs = component_configs("SPX.XNYS", "SPX.XNYS-1-DAY-LAST-EXTERNAL", model="tirex-mini", state_dir=str(tmp_path))  # the defaults (jump)
     node = TradingNode(config=live_node_config(configs, log_level="ERROR"))
     node.build()
     assert node.is_built()
@@ -35,7 +35,7 @@ def test_live_config_refuses_backtest_cache():
 
 def test_backtest_engine_equals_backtest_node_with_catalog(tmp_path):
     inst = with_fees(make_instrument("equity"), 10)
-    nt = to_nautilus_bars(load_bars("sample:sp500").iloc[:700], inst)
+    nt = to_nautilus_bars(load_bars("sample:sp500").iloc[:1300], inst)  # the default detector is live from bar 603, the strategy holds from about bar 1100
     seen = nt_bars_frame(nt)
     configs = component_configs(inst.id, nt[0].bar_type, model="tirex-mini",
                                 forecast_closes=write_closes(seen["close"], tmp_path / "closes.parquet"))
