@@ -27,7 +27,7 @@ USER_ERRORS = (CLIError, DataError, ConfigError, MissingExtra)
 # subcommand -> module providing `add_cli(subparsers)`; later components add their line here
 SUBCOMMANDS = {
     "data": "sage_nb.cli",
-    "regimes": "sage_nb.tirex.detect",
+    "regimes": "sage_nb.regimes",
     "rde": "sage_nb.rde.cli",
     "backtest": "sage_nb.nautilus.cli",
     "bench": "sage_nb.bench",

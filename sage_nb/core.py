@@ -176,7 +176,7 @@ class JumpConfig:
     trend_gap_halflife: int = 100  # half-life (bars) of the log-price EWM whose gap is the long-trend feature
     vol_penalties: list = field(default_factory=lambda: [2.0, 5.0, 10.0, 30.0])  # jump penalties of the volatility models
     tirex: str = "uncertainty"  # TiRex's role: "off", "uncertainty" (its quantile-spread rank) or "features" (also jump-model inputs)
-    n_init: int = 10  # k-means++ initialisations per fit
+    n_init: int = 3  # k-means++ initialisations per fit (3 and 10 gave the same fits on the design data, at a third of the time)
     seed: int = 0
 
 @dataclass

@@ -5,7 +5,8 @@ import pandas as pd
 import pytest
 import torch
 from sage_nb.data import load_bars
-from sage_nb.tirex.detect import COLUMNS, detect_regimes
+from sage_nb.detector import COLUMNS
+from sage_nb.regimes import detect_regimes
 from sage_nb.ensemble.signals import ensemble_signals
 from sage_nb.nautilus.report import load_run
 from sage_nb.nautilus.runner import TIMING_KEYS, run_backtest

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from conftest import run_cli
-from sage_nb.tirex.detect import COLUMNS
+from sage_nb.detector import COLUMNS
 
 
 def _check_run(out, r, full: bool):

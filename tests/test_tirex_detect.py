@@ -1,10 +1,12 @@
-"detect_regimes: streaming equals batch on every S&P 500 bar; `sage-nb regimes` output and errors."
+"Streaming equals batch on every S&P 500 bar (tirex; jump as a slow test); `sage-nb regimes` output and errors."
 import logging
 import pandas as pd
 import pytest
 from conftest import run_cli
 from sage_nb.data import load_bars
-from sage_nb.tirex.detect import COLUMNS, DEFAULT_HORIZON, RegimeDetector, detect_regimes, signals_frame
+from sage_nb.detector import COLUMNS
+from sage_nb.regimes import detect_regimes, make_detector
+from sage_nb.tirex.detect import DEFAULT_HORIZON, TiRexRegimeDetector
 from sage_nb.tirex.engine import TiRexEngine
 
 logging.getLogger("sage_nb.fallback").setLevel(logging.ERROR)
@@ -12,28 +14,38 @@ logging.getLogger("sage_nb.fallback").setLevel(logging.ERROR)
 
 def test_streaming_equals_batch_every_sp500_bar():
     bars = load_bars("sample:sp500")
-    batch = detect_regimes(bars, engine=TiRexEngine("tirex-mini", horizon=DEFAULT_HORIZON, cache_size=0))
-    det = RegimeDetector(engine=TiRexEngine("tirex-mini", horizon=DEFAULT_HORIZON, cache_size=0))
-    streamed = signals_frame([det.update(ts, c) for ts, c in bars["close"].items()])
+    batch = detect_regimes(bars, "tirex", engine=TiRexEngine("tirex-mini", horizon=DEFAULT_HORIZON, cache_size=0))
+    streamed = TiRexRegimeDetector(engine=TiRexEngine("tirex-mini", horizon=DEFAULT_HORIZON, cache_size=0)).run(bars)
     pd.testing.assert_frame_equal(streamed, batch, check_exact=True)
 
 
 def test_every_k_streaming_equals_batch():
     bars = load_bars("sample:sp500").iloc[:900]
-    batch = detect_regimes(bars, engine=TiRexEngine("tirex-mini", horizon=DEFAULT_HORIZON, cache_size=0), every=5)
-    det = RegimeDetector(engine=TiRexEngine("tirex-mini", horizon=DEFAULT_HORIZON, cache_size=0), every=5)
-    streamed = signals_frame([det.update(ts, c) for ts, c in bars["close"].items()])
+    batch = detect_regimes(bars, "tirex", engine=TiRexEngine("tirex-mini", horizon=DEFAULT_HORIZON, cache_size=0), every=5)
+    streamed = TiRexRegimeDetector(engine=TiRexEngine("tirex-mini", horizon=DEFAULT_HORIZON, cache_size=0), every=5).run(bars)
     pd.testing.assert_frame_equal(streamed, batch, check_exact=True)
 
 
+@pytest.mark.slow
+def test_jump_streaming_equals_batch_every_sp500_bar():
+    "The default detector: TiRex forecasts bar by bar (engine.update) vs one batch ahead; every S&P bar, bitwise."
+    bars = load_bars("sample:sp500")
+    batch = detect_regimes(bars, engine=TiRexEngine("tirex-mini", horizon=DEFAULT_HORIZON, cache_size=0))
+    streamed = make_detector(engine=TiRexEngine("tirex-mini", horizon=DEFAULT_HORIZON, cache_size=0)).run(bars)
+    pd.testing.assert_frame_equal(streamed, batch, check_exact=True)
+    assert set(batch.fallback_level.iloc[603:]) == {"jump"}
+
+
 def test_cli_regimes_writes_table(tmp_path):
+    "The default detector (jump, TiRex uncertainty) through the CLI: warm-up until the first fit, then jump regimes."
     out = tmp_path / "regimes.csv"
-    r = run_cli("regimes", "--data", "sample:synthetic?n=600&seed=3", "--out", out, "--quiet")
+    r = run_cli("regimes", "--data", "sample:synthetic?n=1200&seed=3", "--out", out, "--quiet")
     assert r.returncode == 0, r.stderr
     df = pd.read_csv(out)
-    assert list(df.columns) == COLUMNS and len(df) == 600
+    assert list(df.columns) == COLUMNS and len(df) == 1200
+    assert (df.regime.iloc[:603] == "warmup").all() and set(df.fallback_level.iloc[603:]) == {"jump"}
     line = r.stdout.strip().splitlines()[-1]
-    for word in ("600 bars", "regime changes", "switches/year", "fallback share", "bars/s"):
+    for word in ("1200 bars (603 warm-up)", "regime changes", "switches/year", "fallback share 0.0%", "bars/s"):
         assert word in line, line
 
 

@@ -6,8 +6,7 @@ Docs: https://sage-nb.github.io/sage_nb/nautilus.actor.html.md"""
 
 # %% ../../nbs/41_nautilus.actor.ipynb #157bc5de
 from __future__ import annotations
-import collections, logging, math
-import copy
+import collections, copy, logging, math
 import numpy as np
 from fastcore.basics import patch
 import pandas as pd
@@ -18,23 +17,21 @@ from nautilus_trader.model.identifiers import InstrumentId
 from ..core import RegimeSignal, TiRexPrediction, load_config
 from ..data import atomic_write
 from ..state import BarGuard, dumps_state, loads_state, read_state, write_state
-from ..detector import Bar as DetectorBar
-from ..jump.detect import JumpRegimeDetector
-from ..tirex.detect import BatchForecaster, FaultInjector, RegimeDetector, StreamingForecaster
+from ..detector import Bar as BarInput
+from ..regimes import DEFAULT_DETECTOR, DETECTORS, make_detector, uses_tirex
+from ..tirex.detect import BatchForecaster, FaultInjector, StreamingForecaster
 from .data import ChangeTracker, RegimeChange, RegimeUpdate, regime_data_types, regime_update
 
 # %% auto #0
-__all__ = ['DETECTORS', 'TiRexRegimeActorConfig', 'shared_engine', 'CheckedBatch', 'batch_from_quantiles', 'read_closes',
-           'write_closes', 'TiRexRegimeActor']
+__all__ = ['TiRexRegimeActorConfig', 'shared_engine', 'CheckedBatch', 'batch_from_quantiles', 'read_closes', 'write_closes',
+           'TiRexRegimeActor']
 
 # %% ../../nbs/41_nautilus.actor.ipynb #d936871d
-DETECTORS = ("jump", "tirex", "fallback", "rde")
-
 class TiRexRegimeActorConfig(ActorConfig, frozen=True):
     "Configuration of `TiRexRegimeActor`."
     instrument_id: str  # e.g. "SPX.XNYS"
     bar_type: str  # e.g. "SPX.XNYS-1-DAY-LAST-EXTERNAL"
-    detector: str = "jump"  # `jump` (walk-forward jump models, the default), `tirex` (TiRex + fallback chain), `fallback` (indicators only) or `rde`
+    detector: str = DEFAULT_DETECTOR  # one of `DETECTORS` (`26_regimes`): `jump`, `tirex`, `fallback` or `rde`
     model: str | None = None  # TiRex model: `tirex-mini`, a checkpoint path or a Hugging Face id (default: config)
     rde_model: str | None = None  # detector `rde`: the RDE `.pt` checkpoint, `.onnx` export or TensorRT `.engine`
     rde_map: str | None = None  # detector `rde`: `regime_map.json` fitted on earlier bars (`sage-nb rde analyze`)
@@ -44,7 +41,6 @@ class TiRexRegimeActorConfig(ActorConfig, frozen=True):
     sage_config: dict | None = None  # SageConfig sections as a dict
     forecast_closes: str | None = None  # Parquet file of the run's closes: precompute TiRex forecasts in one batch
     forecast_quantiles: str | None = None  # optional .npy of `predict_batch(closes)` computed by the caller (skips the batch pass)
-    buffer_size: int = 4096  # closes kept in the bounded causal buffer
     fault_rate: float = 0.0  # share of TiRex calls made to fail (fault-injection tests)
     fault_seed: int = 0
     record: bool = True  # keep every published update in `actor.updates` (for reports and tests)
@@ -107,7 +103,7 @@ class TiRexRegimeActor(Actor):
         self.instrument_id = InstrumentId.from_str(config.instrument_id)
         self.bar_type = BarType.from_str(config.bar_type)
         self.dt_update, self.dt_change = regime_data_types(self.instrument_id)
-        self.detector, self.closes = None, collections.deque(maxlen=config.buffer_size)
+        self.detector = None
         self.updates, self.changes, self.errors, self.n_bars, self.fallbacks = [], [], 0, 0, 0
         self._track = ChangeTracker()
         self.guard, self.last, self._loaded = None, None, None
@@ -115,20 +111,16 @@ class TiRexRegimeActor(Actor):
     def _build_detector(self):
         c = self.config
         cfg = load_config(c.sage_config)
-        if c.detector == "rde":
-            from sage_nb.rde.detect import RDERegimeDetector
-            return RDERegimeDetector(c.rde_model, c.rde_map, cfg, buffer_size=c.buffer_size)
         horizon = c.horizon or cfg.tirex.horizon
-        tirex = c.detector == "tirex" or (c.detector == "jump" and cfg.jump.tirex != "off")
-        eng = shared_engine(c.model, c.context, horizon, cfg) if tirex else None
-        if c.detector == "jump": det = JumpRegimeDetector(cfg, c.model, c.context, horizon, eng, c.every)
-        else: det = RegimeDetector(c.detector, c.model, c.context, cfg, eng, c.every, horizon)
-        if det.engine is not None and c.forecast_closes:
+        eng = shared_engine(c.model, c.context, horizon, cfg) if uses_tirex(c.detector, cfg) else None
+        det = make_detector(c.detector, cfg, model=c.model, context=c.context, horizon=horizon, every=c.every, engine=eng,
+                            rde_model=c.rde_model, rde_map=c.rde_map)
+        if getattr(det, "engine", None) is not None and c.forecast_closes:
             closes = read_closes(c.forecast_closes)
             if c.forecast_quantiles and c.every == 1: bf = batch_from_quantiles(det.engine, closes, np.load(c.forecast_quantiles))
             else: bf = BatchForecaster(det.engine, closes, c.every)
             det.forecaster = CheckedBatch(bf, closes)
-        if det.forecaster is not None and c.fault_rate > 0:
+        if getattr(det, "forecaster", None) is not None and c.fault_rate > 0:
             det.forecaster = FaultInjector(det.forecaster, c.fault_rate, c.fault_seed)
         return det
 
@@ -145,17 +137,11 @@ class TiRexRegimeActor(Actor):
             return
         i, ts = self.n_bars, pd.Timestamp(bar.ts_event, unit="ns", tz="UTC")
         self.n_bars += 1
-        close = bar.close.as_double()
-        self.closes.append(close)
-        try:
-            o, h, l, v = bar.open.as_double(), bar.high.as_double(), bar.low.as_double(), bar.volume.as_double()
-            if self.config.detector == "jump": sig = self.detector.update(DetectorBar(ts, o, h, l, close, v))
-            elif self.config.detector == "rde": sig = self.detector.update(ts, o, h, l, close, v)  # the whole bar: features use h, l, v
-            else: sig = self.detector.update(ts, close)
+        try: sig = self.detector.update(BarInput(ts, bar.open.as_double(), bar.high.as_double(), bar.low.as_double(), bar.close.as_double(), bar.volume.as_double()))
         except Exception as e:  # never raise into the engine: an emergency (fallback) signal instead
             self.errors += 1
             self.log.warning(f"regime detector failed at {ts} ({type(e).__name__}: {e}); emergency fallback signal")
-            try: sig = self.detector.chain.emergency(ts)
+            try: sig = self.detector.emergency(ts)
             except Exception: sig = RegimeSignal("sideways_high_vol", 0.0, 1.0, 0.0, 1.0, 0.5, ts, True, "emergency")
         self.fallbacks += bool(sig.is_fallback)
         u = self.last = regime_update(sig, self.instrument_id, bar.ts_event, bar.ts_init, i)
@@ -170,7 +156,7 @@ class TiRexRegimeActor(Actor):
         if self.config.state_path and self.detector is not None: write_state(self.config.state_path, self.save())
 
     def on_reset(self):
-        self.closes.clear(); self.updates, self.changes, self.errors, self.n_bars, self.fallbacks = [], [], 0, 0, 0
+        self.updates, self.changes, self.errors, self.n_bars, self.fallbacks = [], [], 0, 0, 0
         self._track = ChangeTracker()
         self.guard, self.last, self._loaded = None, None, None
 
@@ -184,7 +170,7 @@ def _engine_stream(det):
 @patch
 def on_save(self: TiRexRegimeActor) -> dict:
     "The actor's state: detector, change tracker, guard, counters and the last update (heavy parts as references)."
-    return {"regimes": dumps_state(dict(detector=self.detector, closes=self.closes, track=self._track, guard=self.guard, n_bars=self.n_bars,
+    return {"regimes": dumps_state(dict(detector=self.detector, track=self._track, guard=self.guard, n_bars=self.n_bars,
                                         errors=self.errors, fallbacks=self.fallbacks, engine_stream=_engine_stream(self.detector),
                                         last=None if self.last is None else self.last.to_bytes()))}
 
@@ -197,7 +183,7 @@ def on_load(self: TiRexRegimeActor, state: dict):
 @patch
 def _restore(self: TiRexRegimeActor, state: dict):
     s = loads_state(state["regimes"], self.detector)
-    self.detector, self.closes, self._track, self.n_bars = s["detector"], s["closes"], s["track"], s["n_bars"]
+    self.detector, self._track, self.n_bars = s["detector"], s["track"], s["n_bars"]
     self.errors, self.fallbacks, self.guard = s["errors"], s["fallbacks"], s["guard"]
     self.guard.warn = self.log.warning
     self.last = None if s["last"] is None else RegimeUpdate.from_bytes(s["last"])

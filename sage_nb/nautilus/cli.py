@@ -10,12 +10,12 @@ from pathlib import Path
 import yaml
 from ..cli import CLIError, add_compute_args, add_data_args, check_out, load_data, parse_when
 from ..core import load_config
-from .actor import DETECTORS
+from ..regimes import DEFAULT_DETECTOR, DETECTORS
 from .report import render_report, report_template
 from .runner import CAPITAL, RUN_FILES, run_backtest, write_results
 
 # %% auto #0
-__all__ = ['GRID_KEYS', 'DETECTOR_HELP', 'DEFAULT_DETECTOR', 'read_grid', 'cmd_backtest', 'add_cli']
+__all__ = ['GRID_KEYS', 'DETECTOR_HELP', 'read_grid', 'cmd_backtest', 'add_cli']
 
 # %% ../../nbs/49_nautilus.cli.ipynb #3a2ed02b
 GRID_KEYS = {"detector", "model", "rde_model", "rde_map", "fee_bps", "start", "end", "fault_rate", "signals", "capital", "name",
@@ -23,7 +23,6 @@ GRID_KEYS = {"detector", "model", "rde_model", "rde_map", "fee_bps", "start", "e
              "long_only", "performance_window", "weight_floor"}
 DETECTOR_HELP = dict(jump="walk-forward jump models, TiRex spread as uncertainty", tirex="TiRex forecasts through the fallback chain",
                      fallback="indicators only", rde="the regime engine (needs --rde-model, --rde-map)")
-DEFAULT_DETECTOR = "jump"
 
 def read_grid(path) -> list[dict]:
     "Parameter sets from a YAML grid: a list of mappings (or `{runs: [...]}`), each with an optional `name`."

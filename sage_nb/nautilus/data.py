@@ -18,7 +18,7 @@ from nautilus_trader.model.data import DataType
 from nautilus_trader.model.identifiers import InstrumentId
 from ..core import WARMUP, RegimeSignal, base_regime
 from ..ensemble.signals import MODEL_NAMES
-from ..tirex.detect import COLUMNS
+from ..detector import COLUMNS
 
 # %% ../../nbs/40_nautilus.data.ipynb #a62ab316
 _DEFAULT_ID = InstrumentId.from_str("SPX.XNYS")

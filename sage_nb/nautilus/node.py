@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 from ..core import SageConfig
 from ..core import StrategyConfig as SageStrategyConfig
+from ..regimes import DEFAULT_DETECTOR, uses_tirex
 from .actor import TiRexRegimeActorConfig
 from .signals import EnsembleSignalActorConfig
 from .strategy import SAGEMetaStrategyConfig
@@ -35,7 +36,7 @@ def bars_per_year_for(bar_type) -> float:
 
 def component_configs(instrument_id, bar_type,  # the traded instrument and its bars
                       cfg: SageConfig | None = None,  # settings (`tirex`, `strategy` sections)
-                      detector: str = "jump", model: str | None = None,  # regime detector and TiRex model
+                      detector: str = DEFAULT_DETECTOR, model: str | None = None,  # regime detector (`26_regimes`) and TiRex model
                       ensemble: bool = True,  # run the signal actor and trade the weighted ensemble
                       forecast_closes: str | None = None, forecast_quantiles: str | None = None,  # backtest cache (checked bar by bar)
                       state_dir: str | None = None,  # restore/save each component's state in this folder
@@ -45,7 +46,7 @@ def component_configs(instrument_id, bar_type,  # the traded instrument and its 
     st = lambda name: None if state_dir is None else str(Path(state_dir) / f"{name}.state")
     cache = dict(forecast_closes=forecast_closes, forecast_quantiles=forecast_quantiles)
     out = [TiRexRegimeActorConfig(instrument_id=iid, bar_type=bt, detector=detector, model=model, sage_config=cfg.to_dict(),
-                                  state_path=st("regimes"), **(cache if detector in ("tirex", "jump") else {}), **(actor or {}))]
+                                  state_path=st("regimes"), **(cache if uses_tirex(detector, cfg) else {}), **(actor or {}))]
     if ensemble: out.append(EnsembleSignalActorConfig(instrument_id=iid, bar_type=bt, model=model, sage_config=cfg.to_dict(), state_path=st("signals"), **cache))
     shared = [f.name for f in dataclasses.fields(SageStrategyConfig) if f.name in SAGEMetaStrategyConfig.__struct_fields__]
     skw = {k: getattr(cfg.strategy, k) for k in shared} | dict(regime_multipliers=cfg.strategy.regime_multipliers or None)

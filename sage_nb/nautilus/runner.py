@@ -18,7 +18,8 @@ from ..core import ConfigError, SageConfig, WARMUP, load_config, progress, requi
 from ..data import DataError, atomic_write, load_bars
 from ..detector import summarize_regimes
 from ..ensemble.policy import compare_policies, daily_returns, policy_config, score_equity
-from .actor import DETECTORS, TiRexRegimeActor, shared_engine, write_closes
+from ..regimes import DEFAULT_DETECTOR, DETECTORS, make_detector, uses_tirex
+from .actor import TiRexRegimeActor, shared_engine, write_closes
 from .data import signal_updates_frame, updates_frame
 from .node import build_backtest_node, build_engine, component_configs
 from .report import load_run, render_report
@@ -189,11 +190,7 @@ def _resolve(bars, start, end):
     return slice_bars(bars, start, end) if (start is not None or end is not None) else bars
 
 def _check(detector, rde_model, rde_map, signals):
-    if detector not in DETECTORS: raise ConfigError(f"detector {detector!r} is not available in backtests; use one of {', '.join(DETECTORS)}")
-    if detector == "rde":
-        if rde_model is None or rde_map is None: raise ConfigError("detector 'rde' needs rde_model (an RDE .pt, .onnx or .engine file) and rde_map (a regime_map.json)")
-        from sage_nb.rde.detect import RDERegimeDetector
-        RDERegimeDetector(rde_model, rde_map)  # fail here, with the file named, rather than inside the engine
+    if detector == "rde" or detector not in DETECTORS: make_detector(detector, rde_model=rde_model, rde_map=rde_map)  # bad names and files fail here, named, not inside the engine
     if signals:  # the ensemble's catch22 and tsfresh members: fail now, not after the TiRex batch
         for mod in ("pycatch22", "tsfresh"): require(mod, "the SAGE ensemble (signals=True, the default)")
 
@@ -213,7 +210,7 @@ def _run(inst, nt, seen, configs, capital, node, work):
 
 # %% ../../nbs/43_nautilus.runner.ipynb #97a51d29
 def run_backtest(bars,  # validated bars, or a source for `load_bars` (path, `sample:sp500`, ...)
-                 detector: str = "jump",  # a detector of the regime actor (`DETECTORS`)
+                 detector: str = DEFAULT_DETECTOR,  # one of `DETECTORS` (`26_regimes`): `jump` (default), `tirex`, `fallback` or `rde`
                  model: str | None = None,  # TiRex model (default: config, `tirex-mini`)
                  fee_bps: float = 10.0,  # fee per side, basis points of notional
                  start=None, end=None,  # keep bars whose close lies in [start, end]
@@ -239,7 +236,7 @@ def run_backtest(bars,  # validated bars, or a source for `load_bars` (path, `sa
     nt = to_nautilus_bars(bars, inst)
     seen = nt_bars_frame(nt)
     with tempfile.TemporaryDirectory(prefix="sage-bt-") as tmp:
-        cache = forecast_cache(seen, Path(tmp), model, cfg) if detector in ("tirex", "jump") or signals else dict(seconds=0.0)
+        cache = forecast_cache(seen, Path(tmp), model, cfg) if uses_tirex(detector, cfg) or signals else dict(seconds=0.0)
         actor = {k: v for k, v in dict(fault_rate=fault_rate, fault_seed=fault_seed, rde_model=rde_model and str(rde_model),
                                         rde_map=rde_map and str(rde_map)).items() if v}
         configs = component_configs(inst.id, nt[0].bar_type, cfg, detector, model, ensemble=signals, actor=actor, strategy=strategy_overrides,
@@ -253,7 +250,7 @@ def run_backtest(bars,  # validated bars, or a source for `load_bars` (path, `sa
         metrics = _metrics(scores, regimes, ra, sa, strat, engine, seen, trades, decisions)
         release_engine(engine, ra, sa, strat)
         if nd is not None: nd.dispose()
-    metrics.update(detector=detector, model=cfg.tirex.model if detector == "tirex" else str(rde_model) if detector == "rde" else None,
+    metrics.update(detector=detector, model=cfg.tirex.model if uses_tirex(detector, cfg) else str(rde_model) if detector == "rde" else None,
                    fee_bps=fee_bps, fault_rate=fault_rate, node=node, signals=signals, capital=capital)
     secs = dict(precompute=t1 - t0, engine=t2 - t1, total=time.perf_counter() - t0, tirex_batch=cache["seconds"])
     metrics["bars_per_second"] = round(len(seen) / secs["total"], 1)

@@ -13,11 +13,11 @@ import pandas as pd
 from ..core import BASE_REGIMES, TRANSITIONING, WARMUP, RegimeSignal, SageConfig, load_config
 from ..data import DataError, atomic_write
 from ..features import FEATURE_NAMES, FEATURE_WARMUP, StreamingFeatures, bench_streaming_features, compute_features
-from ..tirex.detect import RegimeDetector, signals_frame
+from ..detector import Bar, Detector, iter_bars, warmup_signal
+from ..tirex.detect import TiRexRegimeDetector
 
 # %% auto #0
-__all__ = ['logger', 'RegimeMapError', 'RegimeMap', 'RowWindow', 'RollingNanMedian', 'RDERegimeDetector', 'rde_regimes',
-           'bench_rde_detector']
+__all__ = ['logger', 'RegimeMapError', 'RegimeMap', 'RowWindow', 'RollingNanMedian', 'RDERegimeDetector', 'bench_rde_detector']
 
 # %% ../../nbs/25_rde.detect.ipynb #16a12c5f
 class RegimeMapError(DataError):
@@ -120,12 +120,12 @@ class RollingNanMedian:
 # %% ../../nbs/25_rde.detect.ipynb #cd8076bb
 logger = logging.getLogger("sage_nb.rde.detect")
 
-class RDERegimeDetector:
-    "Streaming RDE regimes: `update(ts, open, high, low, close, volume)` per bar returns the bar's `RegimeSignal`."
+class RDERegimeDetector(Detector):
+    "Streaming RDE regimes: `update(bar)` per bar returns the bar's `RegimeSignal`."
+    name = "rde"
     def __init__(self, inference,  # `ProductionRDEInference` (or a model path: `.pt`, `.onnx`, `.engine`)
                  regime_map: RegimeMap | str | Path,  # the map, or a `regime_map.json` path
                  config: SageConfig | str | dict | None = None,  # classifier/fallback settings of the backup chain, `tirex.horizon`
-                 buffer_size: int | None = None,  # unused: the features stream in constant memory (accepted so existing callers keep working)
                  transition_below: float = 0.5,  # regime probability under which the regime is `_transitioning`
                 ):
         from sage_nb.rde.deploy import ProductionRDEInference
@@ -134,8 +134,8 @@ class RDERegimeDetector:
         if self.map.latent_dim != self.inference.latent_dim:
             raise RegimeMapError(f"regime map has {self.map.latent_dim}-dimensional centres; the model's latent_dim is {self.inference.latent_dim}")
         self.cfg = config if isinstance(config, SageConfig) else load_config(config)
-        self.backup = RegimeDetector("fallback", config=self.cfg)
-        self.chain = self.backup.chain  # the actor's emergency path uses `detector.chain`
+        self.backup = TiRexRegimeDetector("fallback", config=self.cfg)
+        self.chain = self.backup.chain  # `emergency` and `stats` of the interface use the backup's chain
         self.horizon, self.transition_below = self.cfg.tirex.horizon, transition_below
         self.features = StreamingFeatures()  # the 20 features, constant time and memory per bar
         self.window = RowWindow(self.inference.seq_len, len(FEATURE_NAMES))  # the model's input: the last seq_len feature rows
@@ -158,13 +158,13 @@ class RDERegimeDetector:
         trend = float(np.log(np.float64(self.closes[-1]) / self.closes[-1 - self.horizon]))
         return res.vector, trend, vol_level
 
-    def update(self, ts, open, high, low, close, volume) -> RegimeSignal:
-        "The signal for the bar closing at `ts`."
-        i, ts = self.i, pd.Timestamp(ts)
+    def update(self, bar: Bar) -> RegimeSignal:
+        "The signal for the bar that just closed."
+        i, ts = self.i, pd.Timestamp(bar.ts)
         self.i += 1
-        backup = self.backup.update(ts, close)  # always advanced, so it is ready when needed
-        self._push(open, high, low, close, volume)
-        if i < self.warmup_bars: return RegimeSignal(WARMUP, 0.0, 1.0, float("nan"), float("nan"), 0.0, ts, False, "none")
+        backup = self.backup.update(bar)  # always advanced, so it is ready when needed
+        self._push(bar.open, bar.high, bar.low, bar.close, bar.volume)
+        if i < self.warmup_bars: return warmup_signal(ts)
         try: z, trend, vol_level = self._vector()
         except Exception as e:
             self.failures += 1; self._run += 1
@@ -180,14 +180,6 @@ class RDERegimeDetector:
         stay = p[self.map.regimes.index(self.prev)] if self.prev is not None else p[k]
         self.prev = self.map.regimes[k]
         return RegimeSignal(name, float(p[k]), min(1.0, max(0.0, ent)), trend, vol_level, float(min(1.0, max(0.0, 1.0 - stay))), ts, False, "none")
-
-def rde_regimes(bars: pd.DataFrame,  # validated bars
-                model,  # `.pt`, `.onnx` or `.engine` path, or a `ProductionRDEInference`
-                regime_map,  # `RegimeMap` or `regime_map.json` path (fitted on earlier bars)
-                config=None, **kwargs) -> pd.DataFrame:
-    "One row per bar (the `sage-nb regimes` columns): the streaming RDE detector replayed over `bars`."
-    det = RDERegimeDetector(model, regime_map, config, **kwargs)
-    return signals_frame([det.update(ts, *row) for ts, row in zip(bars.index, bars[["open", "high", "low", "close", "volume"]].itertuples(index=False))])
 
 # %% ../../nbs/25_rde.detect.ipynb #7f177df2
 def bench_rde_detector(n_bars: int = 3000,  # bars replayed after the warm-up
@@ -218,8 +210,8 @@ def bench_rde_detector(n_bars: int = 3000,  # bars replayed after the warm-up
             for name, path in paths.items():
                 det = RDERegimeDetector(ProductionRDEInference(path, threads=threads), rmap)
                 t, c = [], []
-                for ts, row in zip(bars.index, bars[["open", "high", "low", "close", "volume"]].itertuples(index=False)):
-                    t0, c0 = time.perf_counter(), time.thread_time(); det.update(ts, *row); t.append(time.perf_counter() - t0); c.append(time.thread_time() - c0)
+                for bar in iter_bars(bars):
+                    t0, c0 = time.perf_counter(), time.thread_time(); det.update(bar); t.append(time.perf_counter() - t0); c.append(time.thread_time() - c0)
                 live, cpu = np.asarray(t[det.warmup_bars + 50:]) * 1e3, np.asarray(c[det.warmup_bars + 50:]) * 1e3  # after warm-up (and 50 bars of cache warm-up)
                 inf = det.inference.stats()
                 res[name] = dict(p50_ms=float(np.percentile(live, 50)), p95_ms=float(np.percentile(live, 95)), bars_per_s=float(1e3 / live.mean()),

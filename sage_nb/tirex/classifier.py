@@ -11,10 +11,10 @@ from collections import deque
 from dataclasses import dataclass
 import numpy as np
 import pandas as pd
-from ..core import ClassifierConfig, RegimeSignal, WARMUP, base_regime, make_regime, regime_trend
+from ..core import ClassifierConfig, RegimeSignal, make_regime
 
 # %% auto #0
-__all__ = ['RollingMedian', 'RollingVolatility', 'RawCall', 'classify_raw', 'RegimeSmoother', 'switches_per_year']
+__all__ = ['RollingMedian', 'RollingVolatility', 'RawCall', 'classify_raw', 'RegimeSmoother']
 
 # %% ../../nbs/13_tirex.classifier.ipynb #a9e6ac9e
 class RollingMedian:
@@ -102,11 +102,3 @@ class RegimeSmoother:
                            float(call.volatility_level), float(tp), ts, is_fallback=level != "tirex_full", fallback_level=level)
         if conf >= 0.5: self.last_confident = sig
         return sig
-
-# %% ../../nbs/13_tirex.classifier.ipynb #44d1b965
-def switches_per_year(regimes: pd.Series) -> float:
-    "Changes of base regime per year (warm-up bars excluded), over the span the series covers."
-    r = regimes[regimes != WARMUP].map(base_regime)
-    if len(r) < 2: return 0.0
-    years = (r.index[-1] - r.index[0]) / pd.Timedelta(days=365.25)
-    return float((r.to_numpy()[1:] != r.to_numpy()[:-1]).sum() / years) if years > 0 else 0.0

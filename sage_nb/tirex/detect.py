@@ -1,4 +1,4 @@
-"""`detect_regimes` and the streaming `RegimeDetector`: one row per bar, TiRex through the fallback chain, and `sage-nb regimes`.
+"""`TiRexRegimeDetector`: TiRex forecasts through the fallback chain, one regime per bar (detectors `tirex` and `fallback`), and the forecast sources every TiRex-using detector shares.
 
 Docs: https://sage-nb.github.io/sage_nb/tirex.detect.html.md"""
 
@@ -9,19 +9,17 @@ from __future__ import annotations
 import logging, math, time
 import numpy as np
 import pandas as pd
-from ..core import SageConfig, RegimeSignal, TiRexConfig, TiRexPrediction, WARMUP, base_regime, load_config
+from ..core import SageConfig, RegimeSignal, TiRexConfig, TiRexPrediction, WARMUP, load_config
+from ..detector import Bar, Detector, warmup_signal
 from .engine import MIN_CONTEXT, TiRexEngine
 from .fallback import MarketState, make_chain
-from .classifier import switches_per_year
 
 # %% auto #0
-__all__ = ['DEFAULT_HORIZON', 'COLUMNS', 'StreamingForecaster', 'BatchForecaster', 'FaultInjector', 'warmup_bars',
-           'RegimeDetector', 'signals_frame', 'detect_regimes', 'summarize_regimes', 'plot_regimes', 'cmd_regimes',
-           'add_cli']
+__all__ = ['DEFAULT_HORIZON', 'StreamingForecaster', 'BatchForecaster', 'FaultInjector', 'use_batch_forecasts', 'warmup_bars',
+           'TiRexRegimeDetector']
 
 # %% ../../nbs/15_tirex.detect.ipynb #85d40b84
 DEFAULT_HORIZON = TiRexConfig().horizon  # 5 bars
-COLUMNS = ["ts", "regime", "confidence", "uncertainty", "trend", "volatility", "transition_probability", "is_fallback", "fallback_level"]
 
 class StreamingForecaster:
     "Forecast bar by bar with `engine.update` (every `every`-th bar; the others are appended and the last forecast held)."
@@ -64,6 +62,13 @@ class FaultInjector:
             raise RuntimeError(f"injected TiRex failure at bar {i}")
         return out
 
+def use_batch_forecasts(det, closes: pd.Series, every: int = 1) -> None:
+    "Give a detector's TiRex (`det.engine`) the forecasts for a known series in one batch; nothing happens for a detector without TiRex."
+    if getattr(det, "engine", None) is None: return
+    try: det.forecaster = BatchForecaster(det.engine, closes, every)
+    except Exception as e:  # a failing batch is retried bar by bar, so single bad forecasts fall back individually
+        logging.getLogger("sage_nb.fallback").warning("batch forecast failed (%s: %s); forecasting bar by bar", type(e).__name__, e)
+
 # %% ../../nbs/15_tirex.detect.ipynb #f5348aa7
 def warmup_bars(detector: str = "tirex", cfg: SageConfig | None = None, every: int = 1) -> int:
     "Leading bars reported as `warmup`: until volatility ratio and rank (and for TiRex, 20 ranked forecasts) exist."
@@ -71,11 +76,8 @@ def warmup_bars(detector: str = "tirex", cfg: SageConfig | None = None, every: i
     vol_ready = c.vol_window + 20  # 20 volatility estimates before ratio and rank exist
     return max(vol_ready, MIN_CONTEXT - 1 + 20 * every) if detector == "tirex" else vol_ready
 
-def _warmup_signal(ts) -> RegimeSignal:
-    return RegimeSignal(WARMUP, 0.0, 1.0, float("nan"), float("nan"), 0.0, ts, False, "none")
-
-class RegimeDetector:
-    "Streaming regime detection: `update(ts, close)` per bar returns the bar's `RegimeSignal`."
+class TiRexRegimeDetector(Detector):
+    "TiRex regimes through the fallback chain (`tirex`), or the indicator levels alone (`fallback`): `update(bar)` per bar."
     def __init__(self, detector: str = "tirex",  # `tirex` (TiRex + fallback chain) or `fallback` (indicator levels only)
                  model: str | None = None,  # `tirex-mini`, a checkpoint path or a Hugging Face id (default: config)
                  context: int | None = None,  # bars of TiRex context (default: config, 512)
@@ -88,7 +90,7 @@ class RegimeDetector:
         if every < 1: raise ValueError(f"every must be >= 1, got {every}")
         tx = self.cfg.tirex
         self.horizon = horizon or tx.horizon
-        self.detector, self.every, self.engine, self.forecaster = detector, every, None, None
+        self.name, self.every, self.engine, self.forecaster = detector, every, None, None
         if detector == "tirex":
             self.engine = engine or TiRexEngine(model or tx.model, context or tx.context, self.horizon, tx.device, tx.compile,
                                                 tx.cache_size, tx.batch_size)
@@ -97,14 +99,14 @@ class RegimeDetector:
         self.state = MarketState(self.cfg.classifier)
         self.warmup_bars, self.i = warmup_bars(detector, self.cfg, every), 0
 
-    def update(self, ts, close) -> RegimeSignal:
-        "The signal for the bar closing at `ts` with close `close` (non-finite closes get a logged emergency signal)."
-        i, ts = self.i, pd.Timestamp(ts)
+    def update(self, bar: Bar) -> RegimeSignal:
+        "The signal for the bar that just closed (only its close is used; a non-finite close gets a logged emergency signal)."
+        i, ts, close = self.i, pd.Timestamp(bar.ts), bar.close
         self.i += 1
         try: self.state.update(float(close))
         except (TypeError, ValueError) as e:
             sig = self.chain.bad_bar(ts, e)
-            return _warmup_signal(ts) if i < self.warmup_bars else sig
+            return warmup_signal(ts) if i < self.warmup_bars else sig
         pred, err = None, None
         if self.forecaster is not None:
             try: pred = self.forecaster(i, ts, close)
@@ -113,99 +115,4 @@ class RegimeDetector:
             if err is not None: raise err
             return pred
         sig = self.chain.step(ts, self.state, forecast)
-        return _warmup_signal(ts) if i < self.warmup_bars else sig
-
-# %% ../../nbs/15_tirex.detect.ipynb #21ae9bdb
-def signals_frame(signals: list) -> pd.DataFrame:
-    "The output table for a list of `RegimeSignal`s."
-    return pd.DataFrame([(s.timestamp, s.regime, s.confidence, s.uncertainty, s.trend_strength, s.volatility_level,
-                          s.transition_probability, s.is_fallback, s.fallback_level) for s in signals], columns=COLUMNS)
-
-def detect_regimes(bars: pd.DataFrame,  # validated bars (see `sage_nb.data.load_bars`)
-                   detector: str = "tirex", model: str | None = None, context: int | None = None,
-                   config=None, engine: TiRexEngine | None = None, every: int = 1, horizon: int | None = None,
-                   fault_rate: float = 0.0,  # share of TiRex calls that fail on purpose (fault-injection tests)
-                   fault_seed: int = 0, progress: bool = False) -> pd.DataFrame:
-    "One row per bar: the regime signal at each bar's close, TiRex forecasts computed in batch ahead of the replay."
-    det = RegimeDetector(detector, model, context, config, engine, every, horizon)
-    if det.engine is not None:
-        try: det.forecaster = BatchForecaster(det.engine, bars["close"], every)
-        except Exception as e:  # a failing batch is retried bar by bar, so single bad forecasts fall back individually
-            logging.getLogger("sage_nb.fallback").warning("batch forecast failed (%s: %s); forecasting bar by bar", type(e).__name__, e)
-    if fault_rate > 0 and det.forecaster is not None: det.forecaster = FaultInjector(det.forecaster, fault_rate, fault_seed)
-    it = bars["close"].items()
-    if progress:
-        from tqdm.auto import tqdm
-        it = tqdm(it, total=len(bars), desc="regimes", unit="bar")
-    out = signals_frame([det.update(ts, c) for ts, c in it])
-    out.attrs["chain_stats"] = det.chain.stats
-    return out
-
-def summarize_regimes(df: pd.DataFrame, seconds: float | None = None) -> dict:
-    "Bars, regime changes, switches per year, fallback share (after warm-up) and throughput."
-    live = df[df.regime != WARMUP]
-    base = live.regime.map(base_regime).to_numpy()
-    s = dict(bars=len(df), warmup_bars=int((df.regime == WARMUP).sum()), regime_changes=int((base[1:] != base[:-1]).sum()),
-             switches_per_year=round(switches_per_year(df.set_index("ts").regime), 3),
-             fallback_share=round(float(live.is_fallback.mean()) if len(live) else 0.0, 4))
-    if seconds: s["bars_per_second"] = round(len(df) / seconds, 1)
-    return s
-
-# %% ../../nbs/15_tirex.detect.ipynb #f9b2c1f3
-def plot_regimes(bars: pd.DataFrame, regs: pd.DataFrame, title: str = ""):
-    "Close price (log scale) shaded by trend (green bull, red bear, grey sideways), with the uncertainty rank below."
-    import matplotlib.pyplot as plt
-    fig, (a1, a2) = plt.subplots(2, 1, figsize=(11, 5), sharex=True, gridspec_kw=dict(height_ratios=[3, 1]))
-    a1.plot(bars.index, bars["close"], lw=0.7, color="k"); a1.set_yscale("log"); a1.set_title(title)
-    trend = regs.regime.map(lambda r: "warmup" if r == WARMUP else r.split("_")[0]).to_numpy()
-    colors = dict(bull="tab:green", bear="tab:red", sideways="0.7")
-    ts = regs.ts.to_numpy()
-    start = 0
-    for i in range(1, len(trend) + 1):
-        if i == len(trend) or trend[i] != trend[start]:
-            if trend[start] in colors: a1.axvspan(ts[start], ts[i - 1], color=colors[trend[start]], alpha=0.25, lw=0)
-            start = i
-    a2.plot(regs.ts, regs.uncertainty.where(regs.regime != WARMUP), lw=0.5); a2.set_ylabel("uncertainty rank")
-    fig.tight_layout()
-    return fig
-
-# %% ../../nbs/15_tirex.detect.ipynb #12107745
-def cmd_regimes(args) -> int:
-    "Run `detect_regimes` on `--data` and write `--out` CSV."
-    from sage_nb.cli import CLIError, check_out, load_data
-    from sage_nb.data import atomic_write
-    if args.every < 1: raise CLIError(f"--every must be >= 1, got {args.every}")
-    if args.detector == "rde" and not (args.rde_model and args.rde_map):
-        raise CLIError("--detector rde needs --rde-model (an RDE .pt, .onnx or .engine file) and --rde-map (regime_map.json from `sage-nb rde analyze`)")
-    out = check_out(args.out, "file", force=args.force, suffixes=(".csv",))
-    cfg = load_config(args.config)
-    bars = load_data(args, min_bars=2)
-    t0 = time.perf_counter()
-    if args.detector == "rde":  # the regime engine (25_rde.detect), replayed bar by bar
-        from sage_nb.rde.detect import rde_regimes
-        df = rde_regimes(bars, args.rde_model, args.rde_map, cfg)
-    else: df = detect_regimes(bars, detector=args.detector, model=args.model, context=args.context, config=cfg, every=args.every,
-                              progress=not args.quiet)
-    s = summarize_regimes(df, time.perf_counter() - t0)
-    with atomic_write(out, "w", newline="") as f: df.to_csv(f, index=False)
-    print(f"{out}: {s['bars']} bars ({s['warmup_bars']} warm-up), {s['regime_changes']} regime changes, "
-          f"{s['switches_per_year']} switches/year, fallback share {s['fallback_share']:.1%}, {s['bars_per_second']:.0f} bars/s")
-    return 0
-
-def add_cli(sub) -> None:
-    "Register `sage-nb regimes`."
-    from sage_nb.cli import add_compute_args, add_data_args
-    p = sub.add_parser("regimes", help="detect a regime for every bar and write it to CSV")
-    add_data_args(p)
-    p.add_argument("--out", required=True, help="output .csv")
-    p.add_argument("--force", action="store_true", help="replace an existing --out file")
-    p.add_argument("--detector", choices=["tirex", "fallback", "rde"], default="tirex",
-                   help="tirex: TiRex forecasts through the fallback chain (default); fallback: indicators only; rde: the regime engine")
-    p.add_argument("--model", default=None, help="tirex-mini (default, shipped), a checkpoint path, or a Hugging Face id")
-    p.add_argument("--rde-model", default=None, help="detector rde: RDE checkpoint (.pt), ONNX export (.onnx) or TensorRT engine (.engine)")
-    p.add_argument("--rde-map", default=None, help="detector rde: regime_map.json from `sage-nb rde analyze` (fitted on earlier bars)")
-    p.add_argument("--context", type=int, default=None, help="bars of TiRex context (default 512, max 2048)")
-    p.add_argument("--every", type=int, default=1, help="forecast every k-th bar only (the bars between hold the last forecast)")
-    p.add_argument("--config", default=None, help="YAML configuration (see 00_core)")
-    add_compute_args(p)
-    p.set_defaults(func=cmd_regimes)
+        return warmup_signal(ts) if i < self.warmup_bars else sig
