@@ -23,7 +23,7 @@ $(STAMP): pyproject.toml
 setup: $(STAMP)
 
 demo: setup
-	$(BIN)/sage-nb backtest --data sample:sp500 --out runs/demo
+	$(BIN)/sage-nb backtest --data sample:sp500 --out runs/demo --force
 
 # Headless Chromium for the docs-site browser test (Debian packages; needs root, as on CI).
 browser:

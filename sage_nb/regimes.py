@@ -57,28 +57,30 @@ def detect_regimes(bars: pd.DataFrame,  # validated bars (see `sage_nb.data.load
 # %% ../nbs/26_regimes.ipynb #4289e9e5
 def cmd_regimes(args) -> int:
     "Run `detect_regimes` on `--data` and write `--out` CSV."
-    from sage_nb.cli import CLIError
-    from sage_nb.data import atomic_write, load_bars
+    from sage_nb.cli import CLIError, check_out, load_data
+    from sage_nb.data import atomic_write
     if args.every < 1: raise CLIError(f"--every must be >= 1, got {args.every}")
-    if not str(args.out).endswith(".csv"): raise CLIError(f"--out must be a .csv file, got {args.out}")
     if args.detector == "rde" and not (args.rde_model and args.rde_map):
         raise CLIError("--detector rde needs --rde-model (an RDE .pt, .onnx or .engine file) and --rde-map (regime_map.json from `sage-nb rde analyze`)")
+    out = check_out(args.out, "file", force=args.force, suffixes=(".csv",))
     cfg = load_config(args.config)
-    bars = load_bars(args.data, min_bars=2)
+    bars = load_data(args, min_bars=2)
     t0 = time.perf_counter()
     df = detect_regimes(bars, args.detector, cfg, model=args.model, context=args.context, every=args.every,
                         rde_model=args.rde_model, rde_map=args.rde_map, progress=not args.quiet)
     s = summarize_regimes(df, time.perf_counter() - t0)
-    with atomic_write(args.out, "w", newline="") as f: df.to_csv(f, index=False)
-    print(f"{args.out}: {s['bars']} bars ({s['warmup_bars']} warm-up), {s['regime_changes']} regime changes, "
+    with atomic_write(out, "w", newline="") as f: df.to_csv(f, index=False)
+    print(f"{out}: {s['bars']} bars ({s['warmup_bars']} warm-up), {s['regime_changes']} regime changes, "
           f"{s['switches_per_year']} switches/year, fallback share {s['fallback_share']:.1%}, {s['bars_per_second']:.0f} bars/s")
     return 0
 
 def add_cli(sub) -> None:
     "Register `sage-nb regimes`."
+    from sage_nb.cli import add_compute_args, add_data_args
     p = sub.add_parser("regimes", help="detect a regime for every bar and write it to CSV")
-    p.add_argument("--data", required=True, help="CSV/Parquet bars or sample:NAME")
+    add_data_args(p)
     p.add_argument("--out", required=True, help="output .csv")
+    p.add_argument("--force", action="store_true", help="replace an existing --out file")
     p.add_argument("--detector", choices=DETECTORS, default=DEFAULT_DETECTOR, help="regime detector (default: jump; see 26_regimes)")
     p.add_argument("--model", default=None, help="TiRex model: tirex-mini (default, shipped), a checkpoint path, or a Hugging Face id")
     p.add_argument("--rde-model", default=None, help="detector rde: RDE checkpoint (.pt), ONNX export (.onnx) or TensorRT engine (.engine)")
@@ -86,5 +88,5 @@ def add_cli(sub) -> None:
     p.add_argument("--context", type=int, default=None, help="bars of TiRex context (default 512, max 2048)")
     p.add_argument("--every", type=int, default=1, help="forecast every k-th bar only (the bars between hold the last forecast)")
     p.add_argument("--config", default=None, help="YAML configuration (see 00_core)")
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_compute_args(p)
     p.set_defaults(func=cmd_regimes)

@@ -55,3 +55,26 @@ def test_debug_shows_traceback(tmp_path):
 def test_unknown_sample():
     r = run_cli("data", "check", "sample:nasdaq")
     assert r.returncode == 2 and "unknown sample" in r.stderr
+
+
+def test_ts_column_adj_close_and_close_time(tmp_path):
+    "`ts` is a time column; --price-column adj_close is used and said; date-only rows take --close-time (or 24:00 UTC, noted)."
+    f = tmp_path / "yahoo.csv"
+    f.write_text("Date,Open,High,Low,Close,Adj Close,Volume\n2024-07-01,10,11,9,10.5,5.25,100\n2024-07-02,10.5,11,10,10.8,5.4,120\n")
+    r = run_cli("data", "check", f, "--json")
+    assert r.returncode == 0 and '"first": "2024-07-02 00:00:00+00:00"' in r.stdout, r.stdout  # 24:00 UTC of 2024-07-01
+    assert "24:00 UTC" in r.stderr and "--price-column adj_close" in r.stderr and r.stderr.count("sage-nb: note:") == 2
+    r = run_cli("data", "check", f, "--close-time", "16:00America/New_York", "--price-column", "adj_close", "--json")
+    assert r.returncode == 0 and '"first": "2024-07-01 20:00:00+00:00"' in r.stdout, r.stdout
+    assert r.stderr.strip() == f"sage-nb: note: {f}: prices from the adjusted close ('adj close'); open, high and low scaled by adjusted close / close"
+    g = tmp_path / "ts.csv"; g.write_text("ts,open,high,low,close\n2024-01-01 10:00,1,2,0.5,1.5\n2024-01-01 10:01,1.5,2,1,1.2\n")
+    assert run_cli("data", "check", g).returncode == 0
+
+
+@pytest.mark.parametrize("name,msg", [("bars.txt", "unsupported file type .txt"), ("adir", "is a directory")])
+def test_unknown_extension_and_directory(tmp_path, name, msg):
+    p = tmp_path / name
+    if name == "adir": p.mkdir()
+    else: p.write_text(GOOD)
+    r = run_cli("data", "check", p)
+    assert r.returncode == 2 and msg in r.stderr and len(r.stderr.strip().splitlines()) == 1

@@ -92,3 +92,44 @@ def test_ctrl_c_during_the_report(tmp_path):
     assert lines[0].startswith(f"sage-nb: interrupted; kept the results in {out} (metrics.json, regimes.csv") and "papermill" in lines[0]
     from sage_nb.nautilus.runner import RUN_FILES
     assert sorted(p.name for p in out.iterdir()) == sorted(f for f in RUN_FILES if not f.startswith("report") and f != "signals.csv")  # no half-written report (no signals: --no-signals)
+
+
+def test_regimes_out_checked_first_and_force(tmp_path):
+    out = tmp_path / "r.csv"
+    out.write_text("an earlier result")
+    r = run_cli("regimes", "--data", tmp_path / "missing.csv", "--out", out)
+    _one_line_error(r, "--out", "already exists; pass --force")
+    r = run_cli("regimes", "--data", "sample:synthetic?n=300", "--detector", "fallback", "--out", out, "--force", "--quiet")
+    assert r.returncode == 0, r.stderr
+    assert out.read_text().startswith("ts,regime")
+    _one_line_error(run_cli("regimes", "--data", "sample:synthetic?n=300", "--out", tmp_path / "r.txt"), "--out", "expected a .csv file")
+
+
+def test_missing_extra_is_one_line_naming_it(tmp_path):
+    "Without the [ensemble] extra the default backtest stops before any computation, naming the extra."
+    fake = tmp_path / "fake"; (fake / "tsfresh").mkdir(parents=True)
+    (fake / "tsfresh" / "__init__.py").write_text("raise ModuleNotFoundError(\"No module named 'tsfresh'\", name='tsfresh')\n")
+    env = dict(os.environ, PYTHONPATH=str(fake))
+    r = subprocess.run([str(BIN / "sage-nb"), "backtest", "--data", "sample:synthetic?n=300", "--out", str(tmp_path / "o"), "--no-report"],
+                       capture_output=True, text=True, env=env, timeout=300)
+    _one_line_error(r, "tsfresh", "pip install 'sage_nb[ensemble]'")
+    r = subprocess.run([str(BIN / "sage-nb"), "backtest", "--data", "sample:synthetic?n=300", "--out", str(tmp_path / "o"), "--no-report",
+                        "--no-signals", "--detector", "fallback", "--quiet"], capture_output=True, text=True, env=env, timeout=300)
+    assert r.returncode == 0, r.stderr  # the regime-only strategy needs no extra
+
+
+def test_version_and_help():
+    from sage_nb import __version__
+    r = run_cli("--version")
+    assert r.returncode == 0 and r.stdout.strip() == f"sage-nb {__version__}"
+    r = run_cli("backtest", "--help")  # every option of every command has a help text: see the test in nbs/03_cli.ipynb
+    assert r.returncode == 0 and all(f in r.stdout for f in ("--threads N", "--quiet", "--debug", "--close-time", "--force"))
+
+
+def test_progress_bars_on_stderr_and_quiet(tmp_path):
+    "The TiRex batch shows a progress bar on stderr; --quiet silences it (nothing else is printed there)."
+    data = ["--data", "sample:synthetic?n=1200&seed=1"]
+    r = run_cli("regimes", *data, "--out", tmp_path / "a.csv")
+    assert r.returncode == 0 and "TiRex forecasts" in r.stderr and r.stdout.count("\n") == 1, r.stderr
+    r = run_cli("regimes", *data, "--out", tmp_path / "b.csv", "--quiet")
+    assert r.returncode == 0 and r.stderr == "", r.stderr

@@ -25,6 +25,7 @@ def _check_run(out, r, full: bool):
     nb = json.loads((out / "report.ipynb").read_text())
     assert not [o for c in nb["cells"] for o in c.get("outputs", []) if o.get("output_type") == "error"]
     assert str((out / "report.html").resolve()) in r.stdout
+    assert "without encryption" not in r.stderr and "Traceback" not in r.stderr  # the report kernel's stderr stays quiet
     line = r.stdout.splitlines()[0]
     assert "SAGE Sharpe" in line and "buy and hold" in line and "trades a year" in line, line
     for k in ("buy_and_hold_sharpe", "buy_and_hold_max_drawdown", "scored_from", "comparison", "fills_per_year"):

@@ -11,7 +11,8 @@ builds a browsable static HTML site from the same processed notebooks:
    hidden cells dropped), exactly what `nbdev-docs` feeds to Quarto;
 3. render each page with nbconvert's HTML exporter (figures embedded as data URIs) and add a sidebar.
 
-`--readme` writes README.md from `nbs/index.ipynb` (markdown cells verbatim, code cells as fenced blocks);
+`--readme` writes README.md from `nbs/index.ipynb` (markdown cells verbatim, code cells as fenced blocks, the stored
+Markdown output of `#| echo: false` cells: numbers rendered from saved JSON);
 `--check-readme` fails if README.md is out of date.
 """
 import argparse, html, json, re, shutil, subprocess, sys, tempfile
@@ -26,11 +27,17 @@ def page_name(nb: Path) -> str:
 
 
 def readme_text(index_nb: Path) -> str:
+    """Markdown cells verbatim, code cells as fenced blocks; a `#| echo: false` code cell contributes its stored Markdown output
+    instead (how the README shows numbers rendered from saved JSON: the notebook is stored with those outputs)."""
     import nbformat
     nb = nbformat.read(index_nb, as_version=4)
     parts = ["<!-- Generated from nbs/index.ipynb by `python tools/build_docs.py --readme`; edit the notebook, not this file. -->"]
     for c in nb.cells:
-        src = "\n".join(l for l in c.source.splitlines() if not l.startswith("#|")).strip()
+        lines = c.source.splitlines()
+        if c.cell_type == "code" and any(re.fullmatch(r"#\|\s*echo:\s*false\s*", l) for l in lines):
+            parts += ["".join(o["data"]["text/markdown"]).strip() for o in c.get("outputs", []) if "text/markdown" in o.get("data", {})]
+            continue
+        src = "\n".join(l for l in lines if not l.startswith("#|")).strip()
         if not src: continue
         parts.append(src if c.cell_type == "markdown" else f"```python\n{src}\n```")
     return "\n\n".join(parts) + "\n"
