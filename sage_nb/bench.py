@@ -19,6 +19,9 @@ from .nautilus.actor import shared_engine
 from .nautilus.runner import run_backtest
 from .nautilus.strategy import SAGEMetaStrategy, SAGEMetaStrategyConfig
 from .nautilus.venue import add_sim_venue, instrument_for, open_ticks, to_nautilus_bars
+import pandas as pd
+from .cli import add_compute_args, check_out
+from .data import atomic_write
 
 # %% auto #0
 __all__ = ['SECTIONS', 'machine_info', 'run_bench', 'BareStrategy', 'bench_backtest', 'cmd_bench', 'add_cli', 'bench_tables']
@@ -133,8 +136,6 @@ def bench_backtest(quick: bool = False) -> dict:
 # %% ../nbs/51_bench.ipynb #980b6ae4
 def cmd_bench(args) -> int:
     "`sage-nb bench`: run sections, write JSON atomically, print a summary line per section."
-    from sage_nb.cli import check_out
-    from sage_nb.data import atomic_write
     out = check_out(args.out, "file", force=args.force, suffixes=(".json",))
     sections = list(SECTIONS) if args.section == "all" else [args.section]
     def save(res):  # after every section, so an interrupted run keeps what it measured
@@ -147,7 +148,6 @@ def cmd_bench(args) -> int:
 
 def add_cli(sub) -> None:
     "Register `sage-nb bench`."
-    from sage_nb.cli import add_compute_args
     p = sub.add_parser("bench", help="run benchmarks and write JSON (p50/p95 after warm-up, ratios from the same run)")
     p.add_argument("section", nargs="?", default="all", choices=["all", *SECTIONS], help="which benchmark to run (default all)")
     p.add_argument("--out", default="bench.json", help="output JSON path (default bench.json)")
@@ -159,7 +159,6 @@ def add_cli(sub) -> None:
 # %% ../nbs/51_bench.ipynb #6947db3a
 def bench_tables(res: dict) -> dict:
     "Flatten a bench JSON into tidy pandas tables (one per section) for display."
-    import pandas as pd
     tabs = {}
     tx = res["sections"].get("tirex", {}).get("result")
     if tx:

@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import yaml
+import os, sys
 
 # %% auto #0
 __all__ = ['TRENDS', 'VOLS', 'BASE_REGIMES', 'TRANSITIONING', 'WARMUP', 'REGIMES', 'FALLBACK_LEVELS', 'EXTRAS', 'base_regime',
@@ -280,7 +281,6 @@ def require(module: str,  # the module to import, e.g. `tsfresh` or `plotly.expr
 # %% ../nbs/00_core.ipynb #a8e1c0d5
 def progress(iterable=None, **kwargs):
     "A tqdm progress bar on stderr (`kwargs` go to tqdm), off when the environment sets `TQDM_DISABLE`."
-    import os, sys
     from tqdm.auto import tqdm
     off = os.environ.get("TQDM_DISABLE", "").strip().lower() not in ("", "0", "false")
     return tqdm(iterable, file=sys.stderr, disable=kwargs.pop("disable", False) or off, **kwargs)

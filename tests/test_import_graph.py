@@ -29,6 +29,7 @@ HEAVY = {
     "papermill", "nbformat", "nbconvert", "jupyter_client", "IPython",  # report rendering
     "ray",  # distributed sweeps
     "tqdm",  # progress bars
+    "threadpoolctl",  # optional: limits BLAS/OpenMP pools when installed (a scikit-learn dependency)
 }
 
 
