@@ -8,16 +8,30 @@ Docs: https://sage-nb.github.io/sage_nb/bench.html.md"""
 from __future__ import annotations
 import importlib, json, os, platform, sys, tempfile, time, traceback
 from pathlib import Path
+import gc
+import numpy as np
+from nautilus_trader.backtest.engine import BacktestEngine, BacktestEngineConfig
+from nautilus_trader.config import LoggingConfig
+from nautilus_trader.model.enums import OrderSide
+from .core import SageConfig
+from .data import load_bars, synthetic_bars
+from .nautilus.actor import shared_engine
+from .nautilus.runner import run_backtest
+from .nautilus.strategy import SAGEMetaStrategy, SAGEMetaStrategyConfig
+from .nautilus.venue import add_sim_venue, instrument_for, open_ticks, to_nautilus_bars
+import pandas as pd
+from .cli import add_compute_args, check_out
+from .data import atomic_write
 
 # %% auto #0
-__all__ = ['SECTIONS', 'SUMMARY', 'EXTRA', 'machine_info', 'bench_tirex', 'summarize', 'run_bench', 'cmd_bench', 'add_cli',
-           'bench_tables']
+__all__ = ['SECTIONS', 'SUMMARY', 'EXTRA', 'machine_info', 'bench_tirex', 'summarize', 'run_bench', 'BareStrategy',
+           'bench_backtest', 'cmd_bench', 'add_cli', 'bench_tables']
 
 # %% ../nbs/51_bench.ipynb #308110ef
 SECTIONS = {  # quickest first: `tirex` runs the 35M model, minutes on a small CPU
     "rde": ("sage_nb.rde.deploy", "bench_rde"),
     "rde_stream": ("sage_nb.rde.detect", "bench_rde_detector"),
-    "backtest": ("sage_nb.nautilus.runner", "bench_backtest"),
+    "backtest": ("sage_nb.bench", "bench_backtest"),
     "threads": ("sage_nb.cli", "bench_threads"),
     "tirex": ("sage_nb.bench", "bench_tirex"),
 }
@@ -48,7 +62,6 @@ def machine_info() -> dict:
 # %% ../nbs/51_bench.ipynb #fdc6c533
 def _pcts(ms: list, cpu: list | None = None) -> dict:
     "Wall-clock p50/p95/p99/max (ms) and bars/s from the mean; with `cpu`, the same thread's CPU time p50/p95 (not inflated by waiting for a core)."
-    import numpy as np
     a, r = np.asarray(ms), lambda v: round(float(v), 3)
     out = dict(p50_ms=r(np.percentile(a, 50)), p95_ms=r(np.percentile(a, 95)), p99_ms=r(np.percentile(a, 99)), max_ms=r(a.max()),
                bars_per_s=round(1000.0 / float(a.mean()), 1), n=len(a))
@@ -57,7 +70,6 @@ def _pcts(ms: list, cpu: list | None = None) -> dict:
 
 def _bench_stream(engines: dict, closes, repeats: int, batch: int) -> dict:
     "Prime every engine with history, run one patch untimed, then time `repeats` bars interleaved across engines; batch `forecast_windows` after."
-    import numpy as np, pandas as pd
     e0 = next(iter(engines.values()))
     hist = e0.context + e0.refresh * e0.stack.P  # the most bars an incremental forecast reads
     idx = pd.date_range("2000-01-01", periods=len(closes), freq="min", tz="UTC")
@@ -80,7 +92,7 @@ def bench_tirex(quick: bool = False,  # tirex-mini only, fewer bars, no agreemen
                 batch: int = 32,  # windows per batch call
                 contexts=(512, 2048), threads: int = 1, refresh: int = 32, log=None) -> dict:
     "Latency p50/p95/p99 (ms per bar) and bars/s of the engine, full recompute vs incremental, tirex-mini and the 35M architecture; regime agreement."
-    import numpy as np, torch
+    import torch
     from threadpoolctl import threadpool_limits
     from sage_nb.tirex.engine import TiRexEngine, DEFAULT_MODE
     from sage_nb.tirex.mini import n_params
@@ -117,7 +129,6 @@ def bench_tirex(quick: bool = False,  # tirex-mini only, fewer bars, no agreemen
 # %% ../nbs/51_bench.ipynb #0ebb063e
 def _throughput(rng, n: int, refresh: int) -> dict:
     "Backtest-style `predict_batch` over `n` bars, tirex-mini at context 512: bars/s in both modes."
-    import numpy as np, pandas as pd
     from sage_nb.tirex.engine import TiRexEngine
     x = pd.Series(100 * np.exp(np.cumsum(rng.normal(0, 0.01, n))), pd.date_range("2000-01-01", periods=n, freq="min", tz="UTC"))
     out = dict(bars=n)
@@ -129,8 +140,6 @@ def _throughput(rng, n: int, refresh: int) -> dict:
 
 def _agreement_sp500(refresh: int) -> dict:
     "Regime agreement of incremental vs full (tirex-mini, default context and horizon) on sample:sp500, and the quantile deviation."
-    from sage_nb.core import SageConfig
-    from sage_nb.data import load_bars
     from sage_nb.tirex.engine import TiRexEngine
     from sage_nb.tirex.incremental_eval import compare_modes
     tx, bars = SageConfig().tirex, load_bars("sample:sp500")
@@ -203,11 +212,65 @@ def run_bench(sections=tuple(SECTIONS), quick: bool = False, log=print, on_secti
         if on_section: on_section(out)
     return out
 
+# %% ../nbs/51_bench.ipynb #b51a0002
+class _BareConfig(SAGEMetaStrategyConfig, frozen=True): pass
+
+class BareStrategy(SAGEMetaStrategy):
+    "Trivial comparison strategy: buys 10 units at the first bar and holds."
+    def on_start(self):
+        self.instrument = self.cache.instrument(self.instrument_id); self.bought = False
+        self.subscribe_bars(self.bar_type)
+    def on_bar(self, bar):
+        if not self.bought:
+            self.submit_order(self.order_factory.market(self.instrument_id, OrderSide.BUY, self.instrument.make_qty(10)))
+            self.bought = True
+
+def _bare_run(inst, nt) -> float:
+    eng = BacktestEngine(BacktestEngineConfig(logging=LoggingConfig(log_level="ERROR", bypass_logging=True)))
+    add_sim_venue(eng, inst); eng.add_data(nt); eng.add_data(open_ticks(nt, inst))
+    eng.add_strategy(BareStrategy(_BareConfig(instrument_id=str(inst.id), bar_type=str(nt[0].bar_type), ensemble=False)))
+    t = time.perf_counter(); eng.run(); dt = time.perf_counter() - t
+    eng.dispose()
+    return dt
+
+def _rss_mb() -> float:
+    with open("/proc/self/statm") as f: return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+def _pcts(xs): return dict(p50=float(np.percentile(xs, 50)), p95=float(np.percentile(xs, 95)))
+
+# %% ../nbs/51_bench.ipynb #b51a0003
+def bench_backtest(quick: bool = False) -> dict:
+    "Bars/s of the regime-aware backtest vs bare NautilusTrader on sample:sp500, and RSS growth over 100k one-minute bars."
+    import torch
+    torch.set_num_threads(1)
+    bars = load_bars("sample:sp500")
+    if quick: bars = bars.iloc[:1000]
+    repeats = 2 if quick else 3
+    eng = shared_engine("tirex-mini", None, SageConfig().tirex.horizon, SageConfig())
+    aware = []
+    for i in range(repeats + 1):  # first run is warm-up
+        eng.clear_cache(); gc.collect()
+        t = time.perf_counter(); r = run_backtest(bars, detector="tirex", model="tirex-mini", report=False); dt = time.perf_counter() - t
+        if i: aware.append(len(bars) / dt)
+    inst = instrument_for(bars); nt = to_nautilus_bars(bars, inst)
+    bare = [len(bars) / _bare_run(inst, nt) for _ in range(repeats + 1)][1:]
+    n_syn = 20_000 if quick else 100_000
+    syn, _ = synthetic_bars(n_syn, seed=1, freq="1min")
+    gc.collect(); rss0 = _rss_mb()
+    t = time.perf_counter(); rs = run_backtest(syn, detector="fallback", signals=False, report=False); dt_syn = time.perf_counter() - t
+    del rs; gc.collect(); rss1 = _rss_mb()
+    rs = run_backtest(syn, detector="fallback", signals=False, report=False)
+    del rs; gc.collect(); rss2 = _rss_mb()
+    a, b = _pcts(aware), _pcts(bare)
+    return dict(bars=len(bars), repeats=repeats, regime_aware_bars_per_second=a, bare_bars_per_second=b,
+                ratio_p50=a["p50"] / b["p50"], engine_only_bars_per_second=r.metrics["timings"]["engine_bars_per_second"],
+                timings_last_run=r.metrics["timings"], rss_growth_mb=rss1 - rss0, rss_growth_second_run_mb=rss2 - rss1, rss_bars=n_syn,
+                rss_run_bars_per_second=n_syn / dt_syn, rss_run=dict(detector="fallback", signals=False),
+                targets=dict(regime_aware_bars_per_second=1000, rss_growth_mb=100))
+
 # %% ../nbs/51_bench.ipynb #980b6ae4
 def cmd_bench(args) -> int:
     "`sage-nb bench`: run sections, write JSON atomically, print a summary line per section."
-    from sage_nb.cli import check_out
-    from sage_nb.data import atomic_write
     out = check_out(args.out, "file", force=args.force, suffixes=(".json",))
     sections = list(SECTIONS) if args.section == "all" else [args.section]
     def save(res):  # after every section, so an interrupted run keeps what it measured
@@ -220,7 +283,6 @@ def cmd_bench(args) -> int:
 
 def add_cli(sub) -> None:
     "Register `sage-nb bench`."
-    from sage_nb.cli import add_compute_args
     p = sub.add_parser("bench", help="run benchmarks and write JSON (p50/p95 after warm-up, ratios from the same run)")
     p.add_argument("section", nargs="?", default="all", choices=["all", *SECTIONS], help="which benchmark to run (default all)")
     p.add_argument("--out", default="bench.json", help="output JSON path (default bench.json)")
@@ -232,7 +294,6 @@ def add_cli(sub) -> None:
 # %% ../nbs/51_bench.ipynb #6947db3a
 def bench_tables(res: dict) -> dict:
     "Flatten a bench JSON into tidy pandas tables (summary first, then one per section) for display."
-    import pandas as pd
     tabs = {}
     if res.get("summary"):
         src = res.get("summary_sources", {})

@@ -12,6 +12,7 @@ import pandas as pd
 from . import __version__
 from .core import ConfigError, MissingExtra
 from .data import DataError, DataNote, PRICE_COLUMNS, describe_bars, load_bars, parse_close_time
+import shutil, statistics, subprocess, time
 
 # %% auto #0
 __all__ = ['USER_ERRORS', 'SUBCOMMANDS', 'DEFAULT_THREADS', 'THREAD_VARS', 'DATA_HELP', 'CLIError', 'set_threads', 'set_quiet',
@@ -29,7 +30,7 @@ SUBCOMMANDS = {
     "data": "sage_nb.cli",
     "regimes": "sage_nb.regimes",
     "rde": "sage_nb.rde.cli",
-    "backtest": "sage_nb.nautilus.runner",
+    "backtest": "sage_nb.nautilus.cli",
     "bench": "sage_nb.bench",
     "sweep": "sage_nb.sweep.run",
 }
@@ -195,7 +196,6 @@ def main(argv=None) -> int:
 # %% ../nbs/03_cli.ipynb #c1a0000d
 def bench_threads(quick: bool = False, threads: tuple | None = None, repeats: int | None = None) -> dict:
     "Median wall time of `sage-nb regimes` and `sage-nb backtest --no-report` with 1 thread vs one per core, interleaved."
-    import shutil, statistics, subprocess, time
     exe = shutil.which("sage-nb", path=str(Path(sys.executable).parent)) or "sage-nb"
     threads = tuple(threads or sorted({1, os.cpu_count() or 1}))
     repeats = repeats or (1 if quick else 3)

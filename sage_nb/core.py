@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import yaml
+import os, sys
 
 # %% auto #0
 __all__ = ['TRENDS', 'VOLS', 'BASE_REGIMES', 'TRANSITIONING', 'WARMUP', 'REGIMES', 'FALLBACK_LEVELS', 'EXTRAS', 'base_regime',
@@ -183,11 +184,20 @@ class JumpConfig:
 
 @dataclass
 class StrategyConfig:
-    "SAGE meta strategy."
-    signal_threshold: float = 0.1
+    "SAGE meta strategy: its exposure policy (`32_ensemble.policy`, defaults chosen there on generated data) and ensemble weights."
+    bull: float = 1.0  # base exposure in bull regimes
+    sideways: float = 0.5  # base exposure in sideways regimes
+    bear: float = 0.0  # base exposure in bear regimes
+    transitioning: float = 0.5  # multiplier while the regime is `_transitioning` (high uncertainty)
+    high_vol: float = 0.5  # multiplier in high-volatility regimes
+    tilt: float = 0.5  # exposure x (1 + tilt x weighted ensemble signal)
+    vol_target: float = 0.10  # annualised volatility target (0: off)
+    vol_window: int = 20  # log returns in the realised volatility
+    max_leverage: float = 1.0  # cap on |exposure|
+    band: float = 0.1  # no-trade band, share of equity
+    min_hold: int = 1  # bars between trades unless the regime moves
     long_only: bool = True
-    vol_target: float = 0.15
-    performance_window: int = 63
+    performance_window: int = 63  # bars of member performance in the weights
     weight_floor: float = 0.05
     regime_multipliers: dict = field(default_factory=dict)  # overrides {base regime: {model: multiplier}} of `31_ensemble.weights`
 
@@ -273,7 +283,6 @@ def require(module: str,  # the module to import, e.g. `tsfresh` or `plotly.expr
 # %% ../nbs/00_core.ipynb #a8e1c0d5
 def progress(iterable=None, **kwargs):
     "A tqdm progress bar on stderr (`kwargs` go to tqdm), off when the environment sets `TQDM_DISABLE`."
-    import os, sys
     from tqdm.auto import tqdm
     off = os.environ.get("TQDM_DISABLE", "").strip().lower() not in ("", "0", "false")
     return tqdm(iterable, file=sys.stderr, disable=kwargs.pop("disable", False) or off, **kwargs)

@@ -1,4 +1,4 @@
-"""Load, validate and generate OHLCV bars; convert them to NautilusTrader bars and catalogs.
+"""Load, validate and generate OHLCV bars. (Their conversion to NautilusTrader instruments, bars and catalogs is in `46_nautilus.venue`.)
 
 Docs: https://sage-nb.github.io/sage_nb/data.html.md"""
 
@@ -6,7 +6,7 @@ Docs: https://sage-nb.github.io/sage_nb/data.html.md"""
 
 # %% ../nbs/01_data.ipynb #d6de9870
 from __future__ import annotations
-import contextlib, datetime, os, re, shutil, tempfile, warnings, zoneinfo
+import contextlib, datetime, os, re, tempfile, warnings, zoneinfo
 from pathlib import Path
 from urllib.parse import parse_qsl
 import numpy as np
@@ -16,8 +16,7 @@ from .core import BASE_REGIMES
 # %% auto #0
 __all__ = ['OHLCV', 'TIME_COLUMNS', 'ADJ_CLOSE', 'PRICE_COLUMNS', 'FILE_TYPES', 'SYNTH_DRIFT', 'SYNTH_VOL', 'SAMPLES',
            'SYNTHETIC_OPTIONS', 'DataError', 'DataNote', 'atomic_write', 'validate_bars', 'parse_close_time',
-           'frame_to_bars', 'sp500_bars', 'synthetic_bars', 'parse_sample', 'load_bars', 'make_instrument',
-           'bar_type_for', 'to_nautilus_bars', 'write_catalog', 'read_catalog_bars', 'describe_bars']
+           'frame_to_bars', 'sp500_bars', 'synthetic_bars', 'parse_sample', 'load_bars', 'describe_bars']
 
 # %% ../nbs/01_data.ipynb #ff9e1401
 class DataError(ValueError):
@@ -315,72 +314,6 @@ def load_bars(source, stamps: str = "close", freq: str | None = None, min_bars: 
     path = Path(src)
     return frame_to_bars(_read_table(path), str(path), stamps=stamps, freq=freq, min_bars=min_bars,
                          close_time=close_time, price_column=price_column)
-
-# %% ../nbs/01_data.ipynb #d8c905bc
-def make_instrument(kind: str = "equity", symbol: str | None = None, venue: str | None = None):
-    "An NT instrument for backtests: `equity` (USD, 2 decimals) or `crypto_perp` (BTCUSDT-style linear perpetual)."
-    from decimal import Decimal
-    from nautilus_trader.model.currencies import BTC, USD, USDT
-    from nautilus_trader.model.identifiers import InstrumentId, Symbol, Venue
-    from nautilus_trader.model.instruments import CryptoPerpetual, Equity
-    from nautilus_trader.model.objects import Money, Price, Quantity
-    if kind == "equity":
-        symbol, venue = symbol or "SPX", venue or "XNYS"
-        return Equity(instrument_id=InstrumentId(Symbol(symbol), Venue(venue)), raw_symbol=Symbol(symbol), currency=USD,
-                      price_precision=2, price_increment=Price.from_str("0.01"), lot_size=Quantity.from_int(1),
-                      ts_event=0, ts_init=0)
-    if kind == "crypto_perp":
-        symbol, venue = symbol or "BTCUSDT-PERP", venue or "BINANCE"
-        return CryptoPerpetual(instrument_id=InstrumentId(Symbol(symbol), Venue(venue)), raw_symbol=Symbol(symbol.split("-")[0]),
-                               base_currency=BTC, quote_currency=USDT, settlement_currency=USDT, is_inverse=False,
-                               price_precision=2, price_increment=Price.from_str("0.01"), size_precision=3,
-                               size_increment=Quantity.from_str("0.001"), max_quantity=None, min_quantity=Quantity.from_str("0.001"),
-                               max_notional=None, min_notional=None, max_price=None, min_price=None,
-                               margin_init=Decimal("0.05"), margin_maint=Decimal("0.025"),
-                               maker_fee=Decimal("0.0002"), taker_fee=Decimal("0.0004"), ts_event=0, ts_init=0)
-    raise ValueError(f"unknown instrument kind {kind!r}; expected 'equity' or 'crypto_perp'")
-
-def bar_type_for(instrument, bars: pd.DataFrame) -> "BarType":
-    "The NT `BarType` (EXTERNAL, LAST) whose step matches the bars' median spacing."
-    from nautilus_trader.model.data import BarType
-    step = (bars.index[1:] - bars.index[:-1]).median() if len(bars) > 1 else pd.Timedelta("1D")
-    spec = "1-DAY" if step >= pd.Timedelta("20h") else f"{max(1, int(step.total_seconds() // 60))}-MINUTE"
-    return BarType.from_str(f"{instrument.id}-{spec}-LAST-EXTERNAL")
-
-def to_nautilus_bars(bars: pd.DataFrame, instrument, bar_type=None) -> list:
-    "Convert validated bars to NT `Bar`s (ts_event = ts_init = bar close) with `BarDataWrangler`."
-    from nautilus_trader.persistence.wranglers import BarDataWrangler
-    bar_type = bar_type or bar_type_for(instrument, bars)
-    return BarDataWrangler(bar_type, instrument).process(bars.rename_axis("timestamp"))
-
-# %% ../nbs/01_data.ipynb #b5f98154
-def write_catalog(bars: pd.DataFrame, path, instrument) -> "ParquetDataCatalog":
-    "Write `instrument` and `bars` into a fresh NT `ParquetDataCatalog` at `path`, atomically (temp dir, then rename)."
-    from nautilus_trader.persistence.catalog import ParquetDataCatalog
-    path = Path(path)
-    if path.exists(): raise DataError(f"{path}: catalog directory already exists; choose a new path")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
-    try:
-        cat = ParquetDataCatalog(str(tmp))
-        cat.write_data([instrument])
-        cat.write_data(to_nautilus_bars(bars, instrument))
-        os.replace(tmp, path)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True); raise
-    return ParquetDataCatalog(str(path))
-
-def read_catalog_bars(path, bar_type: str | None = None) -> pd.DataFrame:
-    "Read bars back from an NT catalog as a validated frame (the first bar type found unless `bar_type` is given)."
-    from nautilus_trader.persistence.catalog import ParquetDataCatalog
-    cat = ParquetDataCatalog(str(path))
-    nt = cat.bars([bar_type] if bar_type else None)
-    if not nt: raise DataError(f"{path}: catalog holds no bars" + (f" of type {bar_type}" if bar_type else ""))
-    if bar_type is None: nt = [b for b in nt if b.bar_type == nt[0].bar_type]
-    df = pd.DataFrame({"open": [float(b.open) for b in nt], "high": [float(b.high) for b in nt], "low": [float(b.low) for b in nt],
-                       "close": [float(b.close) for b in nt], "volume": [float(b.volume) for b in nt]},
-                      index=pd.DatetimeIndex([b.ts_event for b in nt], tz="UTC", name="ts"))
-    return validate_bars(df, str(path))
 
 # %% ../nbs/01_data.ipynb #e74961c9
 def describe_bars(bars: pd.DataFrame) -> dict:

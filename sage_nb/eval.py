@@ -13,6 +13,10 @@ from .core import WARMUP, load_config, regime_trend, require
 from .data import synthetic_bars
 from .features import compute_features
 from .jump.model import OnlineJump, fit_jump, strategy_sharpe
+from .data import frame_to_bars
+from .jump.detect import JumpRegimeDetector, jump_inputs
+from .jump.model import walk_forward_states
+from .tirex.accuracy import hmm_filtered_states, regime_accuracy
 
 # %% auto #0
 __all__ = ['TRADING_DAYS', 'JM_FEATURES', 'RDE_EVAL_CONFIG', 'TARGETS', 'strategy_returns', 'max_drawdown', 'perf_metrics',
@@ -98,7 +102,6 @@ def sma_bear(close: pd.Series, n: int = 200) -> pd.Series:
 def hmm_bear(close: pd.Series, start: str, end: str, n_states: int = 2, seed: int = 0) -> pd.Series:
     "GaussianHMM on log returns, refit yearly; bear = lowest-mean state of the forward-filtered (causal) state."
     GaussianHMM = require("hmmlearn.hmm", "the HMM baseline").GaussianHMM
-    from sage_nb.tirex.accuracy import hmm_filtered_states
     r = np.log(close).diff().fillna(0.0) * 100
     out = pd.Series(False, index=close.index)
     for yr0, sl in _yearly_refits(close.index, start, end):
@@ -191,7 +194,6 @@ def sage_bear(regimes: pd.DataFrame) -> pd.Series:
 
 def jump_regimes(bars: pd.DataFrame, config=None) -> pd.DataFrame:
     "The `jump` detector's regime table with TiRex off (its bear calls do not depend on TiRex)."
-    from sage_nb.jump.detect import JumpRegimeDetector
     cfg = load_config(config)
     cfg.jump.tirex = "off"
     return JumpRegimeDetector(cfg).run(bars)
@@ -250,8 +252,6 @@ def rde_bear_detector(seed: int = 11, n: int = 4000, config: dict | None = None,
 # %% ../nbs/50_eval.ipynb #73f43f74
 def trend_bear(bars: pd.DataFrame, config=None, extra: np.ndarray | None = None, columns=None) -> pd.Series:
     "Bear calls of the `jump` detector's trend models (same protocol and settings), on its inputs plus `extra` columns, or only `columns` of them."
-    from sage_nb.jump.detect import jump_inputs
-    from sage_nb.jump.model import walk_forward_states
     j = load_config(config).jump
     X, _, R = jump_inputs(bars, j.trend_gap_halflife)
     if columns is not None: X = X[:, columns]
@@ -264,7 +264,6 @@ def trend_bear(bars: pd.DataFrame, config=None, extra: np.ndarray | None = None,
 # %% ../nbs/50_eval.ipynb #8ee11158
 def arch_daily(name: str) -> pd.DataFrame:
     "Daily bars of an `arch.data` series: `nasdaq` (OHLCV) or `wti` (closes only: open = previous close, high/low span both)."
-    from sage_nb.data import frame_to_bars
     if name == "nasdaq":
         from arch.data import nasdaq
         raw = nasdaq.load().drop(columns=["Adj Close"])
@@ -281,7 +280,6 @@ def arch_daily(name: str) -> pd.DataFrame:
 def synthetic_accuracy(detectors: dict,  # name -> function(bars) returning one regime name per bar
                        seeds, n: int = 2500, **gen) -> pd.DataFrame:  # `synthetic_bars` options (drift, mean_dwell, freq)
     "Mean six-regime, trend and volatility accuracy and bear balanced accuracy per detector over generated paths."
-    from sage_nb.tirex.accuracy import regime_accuracy
     rows = []
     for s in seeds:
         b, truth = synthetic_bars(n, seed=s, **gen)

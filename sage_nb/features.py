@@ -11,6 +11,7 @@ from collections import deque
 import numpy as np
 import pandas as pd
 from numpy.lib.stride_tricks import sliding_window_view
+from .data import synthetic_bars
 
 # %% auto #0
 __all__ = ['FEATURE_NAMES', 'HALF_LIVES', 'FEATURE_WARMUP', 'EWM_FEATURES', 'rolling_std', 'compute_features', 'plot_features',
@@ -293,7 +294,6 @@ def bench_streaming_features(n_bars: int = 20000,  # bars timed after the warm-u
                              buffer: int = 4096,  # bars of the pandas recomputation it is compared with
                             ) -> dict:
     "Per-bar latency p50/p95 (µs, wall clock) and mean CPU time of `StreamingFeatures.update`, all 20 features and the 9 EWM features, on 1-minute synthetic bars; the same run times `compute_features` over a `buffer`-bar window (what a detector without streaming features pays per bar)."
-    from sage_nb.data import synthetic_bars
     if quick: n_bars = 2000
     warm = 500
     bars = synthetic_bars(n_bars + warm, seed=0, freq="1min")[0]

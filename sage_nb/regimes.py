@@ -12,6 +12,8 @@ from .core import ConfigError, SageConfig, load_config
 from .detector import COLUMNS, Detector, plot_regimes, summarize_regimes
 from .jump.detect import JumpRegimeDetector
 from .tirex.detect import FaultInjector, TiRexRegimeDetector, use_batch_forecasts
+from .cli import CLIError, add_compute_args, add_data_args, check_out, load_data
+from .data import atomic_write
 
 # %% auto #0
 __all__ = ['DETECTORS', 'DEFAULT_DETECTOR', 'uses_tirex', 'make_detector', 'detect_regimes', 'cmd_regimes', 'add_cli']
@@ -57,8 +59,6 @@ def detect_regimes(bars: pd.DataFrame,  # validated bars (see `sage_nb.data.load
 # %% ../nbs/26_regimes.ipynb #4289e9e5
 def cmd_regimes(args) -> int:
     "Run `detect_regimes` on `--data` and write `--out` CSV."
-    from sage_nb.cli import CLIError, check_out, load_data
-    from sage_nb.data import atomic_write
     if args.every < 1: raise CLIError(f"--every must be >= 1, got {args.every}")
     if args.detector == "rde" and not (args.rde_model and args.rde_map):
         raise CLIError("--detector rde needs --rde-model (an RDE .pt, .onnx or .engine file) and --rde-map (regime_map.json from `sage-nb rde analyze`)")
@@ -76,7 +76,6 @@ def cmd_regimes(args) -> int:
 
 def add_cli(sub) -> None:
     "Register `sage-nb regimes`."
-    from sage_nb.cli import add_compute_args, add_data_args
     p = sub.add_parser("regimes", help="detect a regime for every bar and write it to CSV")
     add_data_args(p)
     p.add_argument("--out", required=True, help="output .csv")

@@ -1,4 +1,4 @@
-"NautilusTrader integration: actor regimes equal detect_regimes, next-open fills, determinism, fault injection, BacktestNode parity."
+"NautilusTrader integration: actor regimes equal detect_regimes, signals equal ensemble_signals, next-open fills, determinism, fault injection, BacktestNode parity."
 import json, logging
 import numpy as np
 import pandas as pd
@@ -7,7 +7,9 @@ import torch
 from sage_nb.data import load_bars
 from sage_nb.detector import COLUMNS
 from sage_nb.regimes import detect_regimes
-from sage_nb.nautilus.runner import TIMING_KEYS, load_run, run_backtest
+from sage_nb.ensemble.signals import ensemble_signals
+from sage_nb.nautilus.report import load_run
+from sage_nb.nautilus.runner import TIMING_KEYS, run_backtest
 
 logging.getLogger("sage_nb.fallback").setLevel(logging.ERROR)
 torch.set_num_threads(1)
@@ -46,6 +48,23 @@ def test_fills_only_at_prices_after_the_decision(run_a):
     np.testing.assert_allclose(t.commission, t.qty * t.price * 0.001, atol=0.01)
 
 
+def test_signals_equal_ensemble_signals_every_bar(run_a):
+    from sage_nb.nautilus.actor import shared_engine
+    from sage_nb.core import SageConfig
+    q = shared_engine("tirex-mini", None, SageConfig().tirex.horizon, SageConfig(), reset=False).predict_batch(run_a.bars["close"])
+    pd.testing.assert_frame_equal(run_a.signals, ensemble_signals(run_a.bars, tirex_quantiles=q), check_exact=True, check_freq=False)
+
+
+def test_replay_reproduces_the_engine_and_scores_from_warmup(run_a):
+    m, eq = run_a.metrics, run_a.equity
+    assert m["replay_error"] < 1e-6
+    start = m["strategy_warmup_bars"]
+    assert (eq.position.iloc[:start + 1] == 0).all() and eq.scored.iloc[start] and not eq.scored.iloc[start - 1]
+    assert {"sage", "buy_and_hold", "regime_filter", "equal_weight", "static_weights", "sage (replay)"} <= set(run_a.comparison.index)
+    assert m["buy_and_hold_sharpe"] == pytest.approx(run_a.comparison.loc["buy_and_hold", "sharpe"], rel=1e-9)
+    assert m["buy_and_hold_max_drawdown"] == run_a.comparison.loc["buy_and_hold", "max_drawdown"]
+
+
 def test_weights_sum_to_one_above_floor(run_a):
     W = run_a.weights[[c for c in run_a.weights.columns if c.startswith("w_")]].to_numpy()
     assert W.shape[1] == 4
@@ -75,6 +94,8 @@ def test_backtest_node_catalog_gives_same_trades(bars, run_a):
     assert res.metrics["node"] is True
     pd.testing.assert_frame_equal(res.trades, run_a.trades, check_exact=True)
     pd.testing.assert_frame_equal(res.regimes, run_a.regimes, check_exact=True)
+    pd.testing.assert_frame_equal(res.signals, run_a.signals, check_exact=True)
+    pd.testing.assert_frame_equal(res.weights, run_a.weights, check_exact=True)
     assert res.metrics["total_return"] == run_a.metrics["total_return"]
 
 
@@ -86,5 +107,6 @@ def test_crypto_perp_minute_bars():
 
 
 def test_long_short_and_fallback_detector(bars):
-    res = run_backtest(bars, detector="fallback", report=False, signals=False, long_only=False, signal_threshold=0.05)
+    res = run_backtest(bars, detector="fallback", report=False, signals=False, long_only=False, bear=-0.5)
     assert (res.weights.target_exposure < 0).any() and (res.weights.target_exposure > 0).any()
+    assert res.signals is None and "equal_weight" not in res.comparison.index

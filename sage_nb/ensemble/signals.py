@@ -1,4 +1,4 @@
-"""The ensemble's four members — `alphaforge`, `tirex`, `catch22`, `tsfresh` — behind one interface: a causal signal in [-1, 1] per bar, NaN during a declared warm-up.
+"""The ensemble's four members — `alphaforge`, `tirex`, `catch22`, `tsfresh` — behind one interface: a streaming state machine that turns each bar into a causal signal in [-1, 1] (NaN during a declared warm-up); the batch form replays it.
 
 Docs: https://sage-nb.github.io/sage_nb/ensemble.signals.html.md"""
 
@@ -7,17 +7,21 @@ Docs: https://sage-nb.github.io/sage_nb/ensemble.signals.html.md"""
 # %% ../../nbs/30_ensemble.signals.ipynb #43921c58
 from __future__ import annotations
 import math, time, warnings
+from collections import deque
 import numpy as np
 import pandas as pd
-from ..core import require
+from ..core import TiRexConfig, require
 
 # %% auto #0
-__all__ = ['MODEL_NAMES', 'ALPHA_FACTORS', 'TIREX_LEVELS', 'CATCH22_NAMES', 'TSFRESH_FEATURES', 'SignalModel', 'alpha_factors',
-           'AlphaForgeSignal', 'TiRexSignal', 'forward_returns', 'walk_forward_ridge', 'return_windows',
-           'Catch22Signal', 'TsfreshSignal', 'default_models', 'ensemble_signals', 'signal_scores']
+__all__ = ['MODEL_NAMES', 'BAR_FIELDS', 'ALPHA_FACTORS', 'TIREX_LEVELS', 'CATCH22_NAMES', 'TSFRESH_FEATURES', 'bar_rows',
+           'SignalStream', 'SignalModel', 'alpha_factors', 'factor_row', 'AlphaForgeStream', 'AlphaForgeSignal',
+           'QuantileForecaster', 'TiRexStream', 'TiRexSignal', 'forward_returns', 'WalkForwardRidge',
+           'walk_forward_ridge', 'return_windows', 'WindowRidgeStream', 'Catch22Signal', 'TsfreshSignal',
+           'default_models', 'EnsembleStream', 'ensemble_signals', 'signal_scores']
 
 # %% ../../nbs/30_ensemble.signals.ipynb #8750c938
 MODEL_NAMES = ("alphaforge", "tirex", "catch22", "tsfresh")
+BAR_FIELDS = ("open", "high", "low", "close", "volume")
 
 def _check_bars(bars: pd.DataFrame, need=("close",)) -> None:
     if not isinstance(bars, pd.DataFrame): raise TypeError(f"bars must be a pandas DataFrame, got {type(bars).__name__}")
@@ -25,18 +29,34 @@ def _check_bars(bars: pd.DataFrame, need=("close",)) -> None:
     if miss: raise ValueError(f"bars: missing column(s) {miss}; have {list(bars.columns)}")
     if len(bars) > 1 and not bars.index.is_monotonic_increasing: raise ValueError("bars: index (bar close times) must be increasing")
 
+def bar_rows(bars: pd.DataFrame):
+    "(ts, open, high, low, close, volume) per bar as Python floats; NaN for a column the frame lacks."
+    cols = [bars[c].to_numpy(np.float64) if c in bars.columns else np.full(len(bars), np.nan) for c in BAR_FIELDS]
+    return zip(bars.index, *(c.tolist() for c in cols))
+
+class SignalStream:
+    "Per-bar state of one member: `update(ts, open, high, low, close, volume)` returns the bar's signal."
+    def __init__(self, warmup: int): self.warmup, self.i = int(warmup), 0
+    def _step(self, i: int, ts, o: float, h: float, l: float, c: float, v: float) -> float: raise NotImplementedError
+    def update(self, ts, open: float, high: float, low: float, close: float, volume: float) -> float:
+        "The signal of the bar closing at `ts`: NaN during warm-up, else a finite value in [-1, 1]."
+        i = self.i; self.i += 1
+        raw = self._step(i, ts, open, high, low, close, volume)
+        if i < self.warmup: return math.nan
+        return min(1.0, max(-1.0, raw)) if math.isfinite(raw) else 0.0
+
 class SignalModel:
-    "Base class: a causal per-bar signal in [-1, 1], NaN for the first `warmup` bars."
+    "Base class: `stream()` gives the per-bar state machine; `signals(bars)` replays it over a frame."
     name: str = "base"
     warmup: int = 0
     columns: tuple = ("close",)  # bar columns the model reads
-    def _raw(self, bars: pd.DataFrame) -> np.ndarray: raise NotImplementedError
+    def stream(self) -> SignalStream: raise NotImplementedError
+    def _batch_stream(self, bars: pd.DataFrame) -> SignalStream: return self.stream()
     def signals(self, bars: pd.DataFrame) -> pd.Series:
         "One signal per bar (index = `bars.index`): NaN during warm-up, then finite values in [-1, 1]."
         _check_bars(bars, self.columns)
-        raw = np.asarray(self._raw(bars), dtype=np.float64) if len(bars) else np.zeros(0)
-        out = np.clip(np.where(np.isfinite(raw), raw, 0.0), -1.0, 1.0)
-        out[: self.warmup] = np.nan
+        st = self._batch_stream(bars)
+        out = np.fromiter((st.update(*r) for r in bar_rows(bars)), np.float64, len(bars))
         return pd.Series(out, index=bars.index, name=self.name, dtype="float64")
     def __repr__(self): return f"{type(self).__name__}(warmup={self.warmup})"
 
@@ -73,11 +93,86 @@ def alpha_factors(bars: pd.DataFrame) -> pd.DataFrame:
     out.iloc[_FACTOR_LOOKBACK:] = out.iloc[_FACTOR_LOOKBACK:].fillna(0.0)
     return out.astype("float64")
 
+# %% ../../nbs/30_ensemble.signals.ipynb #a1f0c010
+def _std(x: np.ndarray) -> float: return float(np.std(x, ddof=1)) if len(x) > 1 else math.nan
+
+def _corr(x: np.ndarray, y: np.ndarray) -> float:
+    xc, yc = x - x.mean(), y - y.mean()
+    d = math.sqrt(float((xc * xc).sum()) * float((yc * yc).sum()))
+    return float((xc * yc).sum()) / d if d > 0 else math.nan
+
+def _skew(x: np.ndarray) -> float:
+    n, xc = len(x), x - x.mean()
+    m2, m3 = float((xc ** 2).mean()), float((xc ** 3).mean())
+    return math.sqrt(n * (n - 1)) / (n - 2) * m3 / m2 ** 1.5 if m2 > 0 else math.nan
+
+def factor_row(o: np.ndarray, h: np.ndarray, l: np.ndarray, c: np.ndarray, v: np.ndarray) -> np.ndarray:
+    "The 12 factors at the LAST bar of trailing OHLCV arrays (oldest first; 61 bars define them all)."
+    n, logc = len(c), np.log(c)
+    r = np.diff(logc)
+    lag = lambda k: logc[-1 - k] if n > k else math.nan
+    f = np.full(len(ALPHA_FACTORS), np.nan)
+    with np.errstate(all="ignore"):
+        f[0], f[1], f[2] = logc[-1] - lag(20), lag(5) - lag(60), -(logc[-1] - lag(5))
+        if len(r) >= 20: f[3], f[11] = -_std(r[-20:]), -_skew(r[-20:])
+        if len(r) >= 60: f[4] = -np.log(_std(r[-10:]) / _std(r[-60:]))
+        if n >= 10: f[5], f[7] = -_corr(c[-10:], v[-10:]), -float(np.log(h[-10:] / l[-10:]).mean())
+        if n >= 20:
+            lo, hi = l[-20:].min(), h[-20:].max()
+            f[6] = 2 * (c[-1] - lo) / (hi - lo) - 1 if hi > lo else math.nan
+            f[9] = np.log(v[-5:].mean() / v[-20:].mean())
+        if n >= 5:
+            rng = h[-5:] - l[-5:]
+            f[8] = float(np.where(rng > 0, (2 * c[-5:] - h[-5:] - l[-5:]) / np.where(rng > 0, rng, 1.0), 0.0).mean())
+        if n >= 50: f[10] = logc[-1] - math.log(c[-50:].mean())
+    f[~np.isfinite(f)] = np.nan
+    return np.nan_to_num(f, nan=0.0) if n > _FACTOR_LOOKBACK else f  # no view for a degenerate factor after the look-back
+
 # %% ../../nbs/30_ensemble.signals.ipynb #953f760b
+def _nan_mean_std(A: np.ndarray, min_periods: int) -> tuple[np.ndarray, np.ndarray]:
+    "Column mean and std (ddof=1) over finite entries; NaN where fewer than `min_periods`."
+    ok = np.isfinite(A); cnt = ok.sum(0)
+    mu = np.where(ok, A, 0.0).sum(0) / np.maximum(cnt, 1)
+    dev = np.where(ok, A - mu, 0.0)
+    sd = np.sqrt((dev * dev).sum(0) / np.maximum(cnt - 1, 1))
+    return np.where(cnt >= min_periods, mu, np.nan), np.where(cnt >= min_periods, sd, np.nan)
+
+def _nan_pearson(X: np.ndarray, y: np.ndarray, min_periods: int) -> np.ndarray:
+    "Pearson correlation of each column of X with y over rows where both are finite; NaN below `min_periods` or without variance."
+    ok = np.isfinite(X) & np.isfinite(y)[:, None]; n = np.maximum(ok.sum(0), 1)
+    dx = np.where(ok, X - np.where(ok, X, 0.0).sum(0) / n, 0.0)
+    dy = np.where(ok, y[:, None] - np.where(ok, y[:, None], 0.0).sum(0) / n, 0.0)
+    den = np.sqrt((dx * dx).sum(0) * (dy * dy).sum(0))
+    return np.where((ok.sum(0) >= min_periods) & (den > 0), (dx * dy).sum(0) / np.where(den > 0, den, 1.0), np.nan)
+
+class AlphaForgeStream(SignalStream):
+    "Streaming `alphaforge`: factor row, trailing z-score, lagged-z / realised-return IC, IC-weighted z."
+    def __init__(self, m: "AlphaForgeSignal"):
+        super().__init__(m.warmup); self.m = m
+        self.bars, self.F = deque(maxlen=_FACTOR_LOOKBACK + 1), deque(maxlen=m.z_window)
+        self.zlag, self.logc = deque(maxlen=m.horizon + 1), deque(maxlen=m.horizon + 1)
+        self.pz, self.pr = deque(maxlen=m.ic_window), deque(maxlen=m.ic_window)  # (z at s, realised return s -> s + h) pairs
+        self.z = self.ic = np.full(len(ALPHA_FACTORS), np.nan)
+    def _step(self, i, ts, o, h, l, c, v):
+        m = self.m
+        self.bars.append((o, h, l, c, v))
+        f = factor_row(*np.array(self.bars).T)
+        self.F.append(f)
+        mu, sd = _nan_mean_std(np.array(self.F), m.min_periods)
+        with np.errstate(all="ignore"): self.z = np.clip(np.where(sd > 1e-12, (f - mu) / np.where(sd > 1e-12, sd, 1.0), np.nan), -3, 3)
+        self.zlag.append(self.z); self.logc.append(math.log(c))
+        full = len(self.logc) == m.horizon + 1
+        self.pz.append(self.zlag[0] if full else np.full(len(f), np.nan)); self.pr.append(self.logc[-1] - self.logc[0] if full else math.nan)
+        self.ic = _nan_pearson(np.array(self.pz), np.array(self.pr), m.min_periods)
+        p, a = self.ic * self.z, np.abs(self.ic)
+        if not np.isfinite(p).any() or not np.nansum(a) > 0: return math.nan
+        return math.tanh(float(np.nansum(p)) / float(np.nansum(a)))
+
+# %% ../../nbs/30_ensemble.signals.ipynb #a1f0c003
 class AlphaForgeSignal(SignalModel):
     "Formulaic alpha factors combined by their rolling information coefficients (no factor mining)."
     name = "alphaforge"
-    columns = ("open", "high", "low", "close", "volume")
+    columns = BAR_FIELDS
     def __init__(self, horizon: int = 5,  # forward-return horizon (bars) the ICs are measured against
                  z_window: int = 252,  # trailing window for each factor's z-score
                  ic_window: int = 252,  # trailing window of the rolling IC
@@ -88,36 +183,43 @@ class AlphaForgeSignal(SignalModel):
         # first z-score at LOOKBACK + mp - 1; first IC needs that z-score h bars back plus mp - 1 more pairs
         self.warmup = _FACTOR_LOOKBACK + 2 * (min_periods - 1) + horizon
 
+    def stream(self) -> AlphaForgeStream: return AlphaForgeStream(self)
+
     def factors(self, bars: pd.DataFrame) -> pd.DataFrame:
-        "The documented formulaic factors (`ALPHA_FACTORS`), one column each."
+        "The documented formulaic factors (`ALPHA_FACTORS`), one column each (pandas reference)."
         _check_bars(bars, self.columns)
         return alpha_factors(bars)
-
-    def zscores(self, bars: pd.DataFrame) -> pd.DataFrame:
-        "Factors z-scored against their trailing `z_window` bars, clipped to ±3."
-        f = self.factors(bars)
-        roll = f.rolling(self.z_window, min_periods=self.min_periods)
-        sd = roll.std()
-        return ((f - roll.mean()) / sd.where(sd > 1e-12)).clip(-3, 3)
-
-    def ic(self, bars: pd.DataFrame, z: pd.DataFrame | None = None) -> pd.DataFrame:
-        "Rolling IC of each factor at bar t: corr(z_{s}, log c_{s+h}/c_s) over pairs with s + h <= t."
-        z = self.zscores(bars) if z is None else z
-        logc = np.log(bars["close"].astype("float64"))
-        realised = logc - logc.shift(self.horizon)  # = forward return of bar t-h, known at t
-        zs = z.shift(self.horizon)
-        return zs.apply(lambda col: _finite(col.rolling(self.ic_window, min_periods=self.min_periods).corr(realised)))
-
-    def _raw(self, bars):
-        z = self.zscores(bars)
-        ic = self.ic(bars, z)
-        num = (ic * z).sum(axis=1, min_count=1)
-        den = ic.abs().sum(axis=1, min_count=1)
-        return np.tanh(num / den.where(den > 0)).to_numpy()
 
 # %% ../../nbs/30_ensemble.signals.ipynb #3665abb3
 TIREX_LEVELS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
 
+class QuantileForecaster:
+    "A forecaster over precomputed quantiles `[n, horizon, 9]`: row i is bar i's forecast (an all-NaN row: none yet)."
+    def __init__(self, quantiles: np.ndarray): self.q = quantiles
+    def __call__(self, i: int, ts, close: float):
+        if i >= len(self.q): raise ValueError(f"TiRexSignal: {len(self.q)} quantile rows, none for bar {i}; pass quantiles for every bar")
+        return None if np.isnan(self.q[i]).all() else self.q[i]
+
+class TiRexStream(SignalStream):
+    "Streaming `tirex`: score of the bar's forecast over the trailing RMS of the scores."
+    def __init__(self, m: "TiRexSignal", forecaster):
+        super().__init__(m.warmup); self.m, self.forecaster = m, forecaster
+        self.s2, self.errors, self.last_error = deque(maxlen=m.scale_window), 0, None
+    def _step(self, i, ts, o, h, l, c, v):
+        try: pred = self.forecaster(i, ts, c)
+        except Exception as e:  # a failing or refused forecast: no view at this bar, counted (the caller may log it)
+            pred, self.errors, self.last_error = None, self.errors + 1, f"{type(e).__name__}: {e}"
+        s = math.nan
+        if pred is not None:
+            q = (pred.quantiles if hasattr(pred, "quantiles") else pred)[self.m.step]  # a TiRexPrediction or a quantile row
+            if q[8] - q[0] > 0: s = (q[4] - c) / (q[8] - q[0])
+        self.s2.append(s * s)
+        a = np.array(self.s2); ok = np.isfinite(a)
+        if ok.sum() < self.m.min_periods or not math.isfinite(s): return math.nan
+        rms = math.sqrt(a[ok].sum() / ok.sum())
+        return math.tanh(s / rms) if rms > 0 else math.nan
+
+# %% ../../nbs/30_ensemble.signals.ipynb #a1f0c005
 class TiRexSignal(SignalModel):
     "Median-forecast return over the 10–90% quantile spread, scaled by its trailing RMS and squashed with tanh."
     name = "tirex"
@@ -135,29 +237,35 @@ class TiRexSignal(SignalModel):
         self.scale_window, self.min_periods = scale_window, min_periods
         self.warmup = forecast_warmup + min_periods - 1
 
-    def _quantiles(self, bars):
-        if self.quantiles is not None:
-            if len(self.quantiles) < len(bars):
-                raise ValueError(f"TiRexSignal: {len(self.quantiles)} quantile rows for {len(bars)} bars; pass quantiles for every bar")
-            return self.quantiles[: len(bars)]
+    def _engine(self):
         if self.engine is None:
             from sage_nb.tirex.engine import TiRexEngine
-            self.engine = TiRexEngine("tirex-mini", horizon=20)
-        return self.engine.predict_batch(bars["close"])
+            self.engine = TiRexEngine("tirex-mini", horizon=TiRexConfig().horizon)  # the horizon the strategy's signal actor uses
+        return self.engine
+
+    def stream(self, forecaster=None) -> TiRexStream:
+        "A stream over `forecaster`, else over the precomputed quantiles, else forecasting bar by bar with the engine."
+        if forecaster is None and self.quantiles is not None: forecaster = QuantileForecaster(self.quantiles)
+        elif forecaster is None:
+            from sage_nb.tirex.detect import StreamingForecaster
+            forecaster = StreamingForecaster(self._engine())
+        return TiRexStream(self, forecaster)
+
+    def _batch_stream(self, bars):
+        if self.quantiles is not None:
+            if len(self.quantiles) < len(bars): raise ValueError(f"TiRexSignal: {len(self.quantiles)} quantile rows for {len(bars)} bars; pass quantiles for every bar")
+            return self.stream()
+        from sage_nb.tirex.detect import BatchForecaster
+        return self.stream(BatchForecaster(self._engine(), bars["close"]))  # one batched pass, equal to streaming bit for bit
 
     def scores(self, bars: pd.DataFrame) -> pd.Series:
         "The unscaled score (q50 - c) / (q90 - q10) per bar (NaN without a forecast)."
-        q = self._quantiles(bars)[:, self.step, :]
-        c = bars["close"].to_numpy(np.float64)
-        spread = q[:, 8] - q[:, 0]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            s = np.where(spread > 0, (q[:, 4] - c) / spread, np.nan)
-        return pd.Series(s, index=bars.index, name="tirex_score")
-
-    def _raw(self, bars):
-        s = self.scores(bars)
-        rms = np.sqrt((s * s).rolling(self.scale_window, min_periods=self.min_periods).mean())
-        return np.tanh(s / rms.where(rms > 0)).to_numpy()
+        st = self._batch_stream(bars)
+        def one(i, ts, c):
+            p = st.forecaster(i, ts, c)
+            q = None if p is None else (p.quantiles if hasattr(p, "quantiles") else p)[self.step]
+            return (q[4] - c) / (q[8] - q[0]) if q is not None and q[8] - q[0] > 0 else math.nan
+        return pd.Series([one(i, ts, c) for i, (ts, c) in enumerate(bars["close"].items())], index=bars.index, name="tirex_score")
 
 # %% ../../nbs/30_ensemble.signals.ipynb #8c79d557
 def forward_returns(close: pd.Series | np.ndarray, horizon: int) -> np.ndarray:
@@ -167,29 +275,42 @@ def forward_returns(close: pd.Series | np.ndarray, horizon: int) -> np.ndarray:
     if len(logc) > horizon: y[:-horizon] = logc[horizon:] - logc[:-horizon]
     return y
 
+class WalkForwardRidge:
+    "Streaming standardised ridge, refit at bars t % refit_every == 0 on the pairs with s + horizon <= t."
+    def __init__(self, k: int, horizon: int, refit_every: int = 21, train_window: int = 1000, min_train: int = 252, alpha: float = 1.0):
+        self.k, self.horizon, self.refit_every, self.train_window, self.min_train, self.alpha = k, horizon, refit_every, train_window, min_train, alpha
+        self.X, self.Y = deque(maxlen=train_window + horizon), deque(maxlen=train_window + horizon)
+        self.t, self.fit = 0, None
+    def update(self, x: np.ndarray, y_done: float) -> float:
+        "Bar t's prediction from its feature row `x`; `y_done` is the label of bar t - horizon, realised now."
+        t = self.t; self.t += 1
+        self.X.append(np.asarray(x, np.float64)); self.Y.append(math.nan)
+        if t >= self.horizon and math.isfinite(y_done): self.Y[-1 - self.horizon] = float(y_done)
+        if t % self.refit_every == 0: self._refit(t)
+        if self.fit is None: return math.nan
+        mu, sd, beta, spread = self.fit
+        return float(((self.X[-1] - mu) / sd * beta).sum()) / spread
+    def _refit(self, t: int):
+        self.fit, n = None, min(len(self.X) - self.horizon, t - self.horizon + 1, self.train_window)  # rows s <= t - h
+        if n <= 0: return
+        X, y = np.array(list(self.X)[-self.horizon - n: len(self.X) - self.horizon]), np.array(list(self.Y)[-self.horizon - n: len(self.Y) - self.horizon])
+        ok = np.isfinite(X).all(axis=1) & np.isfinite(y)
+        if ok.sum() < self.min_train: return
+        Xt, yt = X[ok], y[ok]
+        mu, sd = Xt.mean(axis=0), Xt.std(axis=0)
+        sd = np.where(sd > 1e-12, sd, 1.0)
+        Z = (Xt - mu) / sd
+        beta = np.linalg.solve(Z.T @ Z + self.alpha * len(yt) * np.eye(self.k), Z.T @ (yt - yt.mean()))
+        spread = (Z * beta).sum(axis=1).std()
+        if spread > 0: self.fit = (mu, sd, beta, spread)
+
 def walk_forward_ridge(X: np.ndarray,  # [n, k] features, row t known at bar t (NaN rows are skipped)
                        y: np.ndarray,  # [n] labels, y[s] realised at bar s + horizon
                        horizon: int, refit_every: int = 21, train_window: int = 1000, min_train: int = 252,
                        alpha: float = 1.0) -> np.ndarray:
-    "Standardised walk-forward ridge predictions (NaN before the first fit): refit at bars t % refit_every == 0 on pairs s + horizon <= t."
-    n, k = X.shape
-    ok = np.isfinite(X).all(axis=1) & np.isfinite(y)
-    out = np.full(n, np.nan)
-    for t in range(0, n, refit_every):
-        hi = t - horizon + 1  # pairs s < hi have s + h <= t
-        if hi <= 0: continue
-        rows = np.flatnonzero(ok[max(0, hi - train_window):hi]) + max(0, hi - train_window)
-        if len(rows) < min_train: continue
-        Xt, yt = X[rows], y[rows]
-        mu, sd = Xt.mean(axis=0), Xt.std(axis=0)
-        sd = np.where(sd > 1e-12, sd, 1.0)
-        Z = (Xt - mu) / sd
-        beta = np.linalg.solve(Z.T @ Z + alpha * len(rows) * np.eye(k), Z.T @ (yt - yt.mean()))
-        spread = (Z * beta).sum(axis=1).std()
-        if not spread > 0: continue
-        blk = slice(t, min(n, t + refit_every))
-        out[blk] = ((X[blk] - mu) / sd * beta).sum(axis=1) / spread
-    return out
+    "`WalkForwardRidge` replayed over arrays: standardised predictions, NaN before the first fit."
+    m = WalkForwardRidge(X.shape[1], horizon, refit_every, train_window, min_train, alpha)
+    return np.array([m.update(X[t], y[t - horizon] if t >= horizon else math.nan) for t in range(len(X))])
 
 def _first_fit(n_first_feature: int, horizon: int, refit_every: int, min_train: int) -> int:
     "First refit bar with `min_train` labelled pairs when features start at bar `n_first_feature`."
@@ -204,6 +325,19 @@ def return_windows(close: pd.Series, window: int) -> np.ndarray:
     return W
 
 # %% ../../nbs/30_ensemble.signals.ipynb #0848bfb4
+class WindowRidgeStream(SignalStream):
+    "Streaming `catch22` / `tsfresh`: features of the last `window` log returns -> `WalkForwardRidge` -> tanh."
+    def __init__(self, m: "_WindowRidge"):
+        super().__init__(m.warmup); self.m = m
+        self.logc = deque(maxlen=max(m.window, m.horizon) + 1)
+        self.ridge = WalkForwardRidge(len(m.feature_names), m.horizon, m.refit_every, m.train_window, m.min_train, m.alpha)
+    def _step(self, i, ts, o, h, l, c, v):
+        m = self.m
+        self.logc.append(math.log(c))
+        L = np.array(self.logc)
+        x = m.window_vector(np.diff(L[-m.window - 1:])) if len(L) > m.window else np.full(len(m.feature_names), np.nan)
+        return math.tanh(self.ridge.update(x, L[-1] - L[-1 - m.horizon] if len(L) > m.horizon else math.nan))
+
 class _WindowRidge(SignalModel):
     "Shared walk-forward ridge on features of trailing return windows."
     def __init__(self, window: int = 32,  # returns per feature window
@@ -219,21 +353,21 @@ class _WindowRidge(SignalModel):
             window, horizon, refit_every, train_window, min_train, alpha
         self.warmup = _first_fit(window, horizon, refit_every, min_train)
 
+    def stream(self) -> WindowRidgeStream: return WindowRidgeStream(self)
+
+    def window_vector(self, w: np.ndarray) -> np.ndarray:
+        "The feature row of one return window (non-finite values -> 0)."
+        return np.nan_to_num(self._window_features(np.asarray(w, np.float64)), nan=0.0, posinf=0.0, neginf=0.0)
+
     def features(self, bars: pd.DataFrame) -> pd.DataFrame:
         "Feature rows per bar (NaN for the first `window` bars)."
         _check_bars(bars, self.columns)
         W = return_windows(bars["close"], self.window)
         F = np.full((len(bars), len(self.feature_names)), np.nan)
-        if len(bars) > self.window:
-            F[self.window:] = np.nan_to_num(self._window_features(W[self.window:]), nan=0.0, posinf=0.0, neginf=0.0)
+        for t in range(self.window, len(bars)): F[t] = self.window_vector(W[t])
         return pd.DataFrame(F, index=bars.index, columns=list(self.feature_names))
 
-    def _raw(self, bars):
-        X = self.features(bars).to_numpy()
-        y = forward_returns(bars["close"], self.horizon)
-        p = walk_forward_ridge(X, y, self.horizon, self.refit_every, self.train_window, self.min_train, self.alpha)
-        return np.tanh(p)
-
+# %% ../../nbs/30_ensemble.signals.ipynb #a1f0c006
 CATCH22_NAMES = None  # filled on first use from pycatch22 (22 catch22 names + DN_Mean, DN_Spread_Std)
 
 class Catch22Signal(_WindowRidge):
@@ -246,9 +380,9 @@ class Catch22Signal(_WindowRidge):
             pycatch22 = require("pycatch22", "the catch22 signal")
             CATCH22_NAMES = tuple(pycatch22.catch22_all([0.0, 1.0, 0.5, 2.0, 1.5, 0.2, 0.9, 1.1], catch24=True)["names"])
         return CATCH22_NAMES
-    def _window_features(self, W: np.ndarray) -> np.ndarray:
+    def _window_features(self, w: np.ndarray) -> np.ndarray:
         pycatch22 = require("pycatch22", "the catch22 signal")
-        return np.array([pycatch22.catch22_all(w.tolist(), catch24=True)["values"] for w in W], dtype=np.float64)
+        return np.array(pycatch22.catch22_all(w.tolist(), catch24=True)["values"], dtype=np.float64)
 
 TSFRESH_FEATURES = {
     "mean": None, "standard_deviation": None, "skewness": None, "kurtosis": None,
@@ -259,28 +393,31 @@ TSFRESH_FEATURES = {
     "sum_values": None}
 
 class TsfreshSignal(_WindowRidge):
-    "tsfresh efficient-set features (`TSFRESH_FEATURES`) of trailing return windows -> walk-forward ridge."
+    "tsfresh feature calculators (`TSFRESH_FEATURES`) on trailing return windows -> walk-forward ridge."
     name = "tsfresh"
     def __init__(self, fc_parameters: dict | None = None, **kw):  # tsfresh feature settings (default `TSFRESH_FEATURES`)
         self.fc_parameters = dict(TSFRESH_FEATURES if fc_parameters is None else fc_parameters)
-        self._names = None
         super().__init__(**kw)
-    def _extract(self, W: np.ndarray) -> pd.DataFrame:
-        extract_features = require("tsfresh", "the tsfresh signal").extract_features
-        m, w = W.shape
-        long = pd.DataFrame({"id": np.repeat(np.arange(m), w), "time": np.tile(np.arange(w), m), "value": W.ravel()})
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            return extract_features(long, column_id="id", column_sort="time", default_fc_parameters=self.fc_parameters,
-                                    n_jobs=0, disable_progressbar=True)
     @property
     def feature_names(self):
-        if self._names is None: self._names = tuple(self._extract(np.linspace(-1, 1, 2 * self.window).reshape(2, -1)).columns)
-        return self._names
-    def _window_features(self, W: np.ndarray) -> np.ndarray:
-        F = self._extract(W)
-        if tuple(F.columns) != self.feature_names: raise RuntimeError(f"tsfresh returned columns {list(F.columns)}")
-        return F.to_numpy(np.float64)
+        "Column names as `tsfresh.extract_features` writes them."
+        return tuple(f"value__{f}" + "".join(f"__{k}_{_tsfresh_param(v)}" for k, v in p.items())
+                     for f, ps in self.fc_parameters.items() for p in (ps or [{}]))
+    def _window_features(self, w: np.ndarray) -> np.ndarray:
+        fc = require("tsfresh.feature_extraction.feature_calculators", "the tsfresh signal")
+        out = []
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            for f, ps in self.fc_parameters.items():
+                fn = getattr(fc, f)
+                if ps is None: out.append(fn(w))
+                elif getattr(fn, "fctype", None) == "combiner": out.extend(v for _, v in fn(w, ps))
+                else: out.extend(fn(w, **p) for p in ps)
+        return np.array(out, dtype=np.float64)
+
+def _tsfresh_param(v) -> str:
+    "A parameter value as tsfresh spells it in a column name (strings quoted)."
+    return f'"{v}"' if isinstance(v, str) else str(v)
 
 # %% ../../nbs/30_ensemble.signals.ipynb #3bcb3dc2
 def default_models(tirex_quantiles: np.ndarray | None = None,  # precomputed TiRex quantiles aligned with the bars
@@ -288,11 +425,26 @@ def default_models(tirex_quantiles: np.ndarray | None = None,  # precomputed TiR
     "The four members, in `MODEL_NAMES` order, with default settings."
     return [AlphaForgeSignal(), TiRexSignal(quantiles=tirex_quantiles, engine=engine), Catch22Signal(), TsfreshSignal()]
 
+def _unique_names(models: list) -> list:
+    names = [m.name for m in models]
+    if len(set(names)) != len(names): raise ValueError(f"ensemble: duplicate model names {names}")
+    return names
+
+class EnsembleStream:
+    "One stream per member; `update(ts, open, high, low, close, volume)` returns `{member: signal}` for the bar."
+    def __init__(self, models: list | None = None,  # members (default: `default_models()`)
+                 forecaster=None):  # forecaster for the `tirex` member (see `TiRexSignal.stream`)
+        models = default_models() if models is None else models
+        self.names = _unique_names(models)
+        self.streams = [m.stream(forecaster) if isinstance(m, TiRexSignal) else m.stream() for m in models]
+        self.warmup = max(m.warmup for m in models)  # bars until every member has a view
+    def update(self, ts, open: float, high: float, low: float, close: float, volume: float) -> dict:
+        return {n: st.update(ts, open, high, low, close, volume) for n, st in zip(self.names, self.streams)}
+
 def ensemble_signals(bars: pd.DataFrame, models: list | None = None, tirex_quantiles: np.ndarray | None = None) -> pd.DataFrame:
     "One column per member (`model.name`), index = `bars.index`; run seconds per member in `attrs['seconds']`."
     models = default_models(tirex_quantiles) if models is None else models
-    names = [m.name for m in models]
-    if len(set(names)) != len(names): raise ValueError(f"ensemble_signals: duplicate model names {names}")
+    _unique_names(models)
     cols, secs = {}, {}
     for m in models:
         t0 = time.perf_counter(); cols[m.name] = m.signals(bars); secs[m.name] = time.perf_counter() - t0
@@ -300,6 +452,7 @@ def ensemble_signals(bars: pd.DataFrame, models: list | None = None, tirex_quant
     out.attrs["seconds"] = secs
     return out
 
+# %% ../../nbs/30_ensemble.signals.ipynb #a1f0c009
 def signal_scores(signals: pd.DataFrame, bars: pd.DataFrame) -> pd.DataFrame:
     "Per member: IC (Pearson) and rank IC of the signal at t with the next bar's return t -> t+1, hit rate, bars scored."
     nxt = (bars["close"].shift(-1) / bars["close"] - 1).to_numpy()

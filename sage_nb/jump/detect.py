@@ -16,6 +16,9 @@ from ..features import EWM_FEATURES, EWMean, StreamingFeatures, ewm_alpha, featu
 from .model import WalkForwardJump
 from ..tirex.fallback import MarketState, make_chain
 from ..tirex.uncertainty import UncertaintyQuantifier, spread_and_trend
+import os, time
+from ..data import synthetic_bars
+from ..detector import iter_bars
 
 # %% auto #0
 __all__ = ['log', 'TREND_FEATURES', 'VOL_FEATURES', 'TIREX_FEATURES', 'JumpInputs', 'jump_inputs', 'JumpRegimeDetector',
@@ -47,7 +50,6 @@ class JumpInputs:
 # %% ../../nbs/18_jump.detect.ipynb #b79045cd
 def jump_inputs(bars: pd.DataFrame, gap_halflife: int = 100) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     "Trend rows [n, 10], volatility rows [n, 2] and log returns [n] of `JumpInputs` replayed over validated bars."
-    from sage_nb.detector import iter_bars
     inp = JumpInputs(gap_halflife)
     rows = [inp.update(b) for b in iter_bars(bars)]
     return np.array([r[0] for r in rows]), np.array([r[1] for r in rows]), np.array([r[2] for r in rows])
@@ -158,9 +160,6 @@ def bench_jump_detector(n_bars: int = 20000,  # bars timed after the first fit
                         freq: str = "1min",  # bar spacing of the generated bars
                         quick: bool = False) -> dict:  # 2,000 bars (smoke runs)
     "Per-bar latency of `JumpRegimeDetector.update` (TiRex off): p50/p95/p99 wall and CPU ms, and the refit cost."
-    import os, time
-    from sage_nb.data import synthetic_bars
-    from sage_nb.detector import iter_bars
     if quick: n_bars = 2000
     det = JumpRegimeDetector({"jump": {"tirex": "off"}})
     bars, _ = synthetic_bars(n_bars + det.warmup_bars, seed=11, freq=freq)

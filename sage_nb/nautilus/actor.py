@@ -6,22 +6,25 @@ Docs: https://sage-nb.github.io/sage_nb/nautilus.actor.html.md"""
 
 # %% ../../nbs/41_nautilus.actor.ipynb #157bc5de
 from __future__ import annotations
-import collections, logging, math
+import collections, copy, logging, math
 import numpy as np
+from fastcore.basics import patch
 import pandas as pd
 from nautilus_trader.common.actor import Actor
 from nautilus_trader.common.config import ActorConfig
 from nautilus_trader.model.data import Bar, BarType
 from nautilus_trader.model.identifiers import InstrumentId
 from ..core import RegimeSignal, TiRexPrediction, load_config
+from ..data import atomic_write
+from ..state import BarGuard, dumps_state, loads_state, read_state, write_state
 from ..detector import Bar as BarInput
 from ..regimes import DEFAULT_DETECTOR, DETECTORS, make_detector, uses_tirex
-from ..tirex.detect import BatchForecaster, FaultInjector
+from ..tirex.detect import BatchForecaster, FaultInjector, StreamingForecaster
 from .data import ChangeTracker, RegimeChange, RegimeUpdate, regime_data_types, regime_update
 
 # %% auto #0
 __all__ = ['TiRexRegimeActorConfig', 'shared_engine', 'CheckedBatch', 'batch_from_quantiles', 'read_closes', 'write_closes',
-           'TiRexRegimeActor', 'nt_bars_frame']
+           'TiRexRegimeActor']
 
 # %% ../../nbs/41_nautilus.actor.ipynb #d936871d
 class TiRexRegimeActorConfig(ActorConfig, frozen=True):
@@ -41,19 +44,22 @@ class TiRexRegimeActorConfig(ActorConfig, frozen=True):
     fault_rate: float = 0.0  # share of TiRex calls made to fail (fault-injection tests)
     fault_seed: int = 0
     record: bool = True  # keep every published update in `actor.updates` (for reports and tests)
+    max_gap: float = 4.5  # log a gap when bars are further apart than this many bar intervals
+    state_path: str | None = None  # file the state is restored from on start and saved to (see `save_every`)
+    save_every: int = 1  # with `state_path`: save after every k-th bar (and on stop)
 
 # %% ../../nbs/41_nautilus.actor.ipynb #6a729978
 _ENGINES: dict = {}
 
-def shared_engine(model: str | None, context: int | None, horizon: int, cfg):
-    "A process-wide `TiRexEngine` for (model, context, horizon)."
+def shared_engine(model: str | None, context: int | None, horizon: int, cfg, reset: bool = True):
+    "A process-wide `TiRexEngine` for (model, context, horizon); `reset` clears its streaming state."
     from sage_nb.tirex.engine import TiRexEngine
     tx = cfg.tirex
     key = (model or tx.model, context or tx.context, horizon, tx.device)
     if key not in _ENGINES:
         _ENGINES[key] = TiRexEngine(key[0], key[1], horizon, tx.device, tx.compile, tx.cache_size, tx.batch_size)
     eng = _ENGINES[key]
-    eng.reset()
+    if reset: eng.reset()
     return eng
 
 # %% ../../nbs/41_nautilus.actor.ipynb #aa998f36
@@ -83,7 +89,6 @@ def read_closes(path) -> pd.Series:
 
 def write_closes(closes: pd.Series, path) -> str:
     "Write closes (UTC close-time index) to Parquet for the actor's batch forecasts; returns the path."
-    from sage_nb.data import atomic_write
     with atomic_write(path, "wb") as f: closes.rename("close").to_frame().to_parquet(f)
     return str(path)
 
@@ -101,6 +106,7 @@ class TiRexRegimeActor(Actor):
         self.detector = None
         self.updates, self.changes, self.errors, self.n_bars, self.fallbacks = [], [], 0, 0, 0
         self._track = ChangeTracker()
+        self.guard, self.last, self._loaded = None, None, None
 
     def _build_detector(self):
         c = self.config
@@ -120,9 +126,15 @@ class TiRexRegimeActor(Actor):
 
     def on_start(self):
         self.detector = self._build_detector()
+        self.guard = BarGuard(int(self.bar_type.spec.timedelta.value), self.config.max_gap, f"{self.id} {self.bar_type}", self.log.warning)
+        if self._loaded is None and self.config.state_path: self._loaded = read_state(self.config.state_path)
+        if self._loaded: self._restore(self._loaded)
         self.subscribe_bars(self.bar_type)
 
     def on_bar(self, bar: Bar):
+        if not self.guard.accept(bar.ts_event):  # duplicate or late: state untouched; the bar's update again if we have it
+            if self.last is not None and self.last.ts_event == bar.ts_event: self.publish_data(self.dt_update, self.last)
+            return
         i, ts = self.n_bars, pd.Timestamp(bar.ts_event, unit="ns", tz="UTC")
         self.n_bars += 1
         try: sig = self.detector.update(BarInput(ts, bar.open.as_double(), bar.high.as_double(), bar.low.as_double(), bar.close.as_double(), bar.volume.as_double()))
@@ -132,21 +144,51 @@ class TiRexRegimeActor(Actor):
             try: sig = self.detector.emergency(ts)
             except Exception: sig = RegimeSignal("sideways_high_vol", 0.0, 1.0, 0.0, 1.0, 0.5, ts, True, "emergency")
         self.fallbacks += bool(sig.is_fallback)
-        u = regime_update(sig, self.instrument_id, bar.ts_event, bar.ts_init, i)
+        u = self.last = regime_update(sig, self.instrument_id, bar.ts_event, bar.ts_init, i)
         if self.config.record: self.updates.append(u)
         self.publish_data(self.dt_update, u)
         if (ch := self._track(u)) is not None:
             if self.config.record: self.changes.append(ch)
             self.publish_data(self.dt_change, ch)
+        if self.config.state_path and self.n_bars % max(1, self.config.save_every) == 0: write_state(self.config.state_path, self.save())
+
+    def on_stop(self):
+        if self.config.state_path and self.detector is not None: write_state(self.config.state_path, self.save())
 
     def on_reset(self):
         self.updates, self.changes, self.errors, self.n_bars, self.fallbacks = [], [], 0, 0, 0
         self._track = ChangeTracker()
+        self.guard, self.last, self._loaded = None, None, None
 
-# %% ../../nbs/41_nautilus.actor.ipynb #78647741
-def nt_bars_frame(nt_bars: list) -> pd.DataFrame:
-    "NT `Bar`s as an OHLCV frame (UTC close-time index): the prices exactly as NautilusTrader holds them."
-    return pd.DataFrame({"open": [b.open.as_double() for b in nt_bars], "high": [b.high.as_double() for b in nt_bars],
-                         "low": [b.low.as_double() for b in nt_bars], "close": [b.close.as_double() for b in nt_bars],
-                         "volume": [b.volume.as_double() for b in nt_bars]},
-                        index=pd.DatetimeIndex([b.ts_event for b in nt_bars], tz="UTC", name="ts"))
+# %% ../../nbs/41_nautilus.actor.ipynb #b41a0001
+def _engine_stream(det):
+    "The engine's streaming window when the detector forecasts bar by bar (None otherwise)."
+    f = getattr(det, "forecaster", None)
+    f = getattr(f, "inner", f)  # under a FaultInjector
+    return copy.deepcopy(f.engine._streams.get(f.engine.instrument)) if isinstance(f, StreamingForecaster) else None
+
+@patch
+def on_save(self: TiRexRegimeActor) -> dict:
+    "The actor's state: detector, change tracker, guard, counters and the last update (heavy parts as references)."
+    return {"regimes": dumps_state(dict(detector=self.detector, track=self._track, guard=self.guard, n_bars=self.n_bars,
+                                        errors=self.errors, fallbacks=self.fallbacks, engine_stream=_engine_stream(self.detector),
+                                        last=None if self.last is None else self.last.to_bytes()))}
+
+@patch
+def on_load(self: TiRexRegimeActor, state: dict):
+    "Keep `state` and apply it now if the detector is built, else in `on_start`."
+    self._loaded = dict(state)
+    if self.detector is not None: self._restore(self._loaded)
+
+@patch
+def _restore(self: TiRexRegimeActor, state: dict):
+    s = loads_state(state["regimes"], self.detector)
+    self.detector, self._track, self.n_bars = s["detector"], s["track"], s["n_bars"]
+    self.errors, self.fallbacks, self.guard = s["errors"], s["fallbacks"], s["guard"]
+    self.guard.warn = self.log.warning
+    self.last = None if s["last"] is None else RegimeUpdate.from_bytes(s["last"])
+    if s["engine_stream"] is not None:
+        f = getattr(self.detector.forecaster, "inner", self.detector.forecaster)
+        f.engine._streams[f.engine.instrument] = s["engine_stream"]
+    self._loaded = None
+    self.log.info(f"restored after {self.n_bars} bars")

@@ -1,4 +1,4 @@
-"""`RegimeUpdate` (every bar) and `RegimeChange` (only when the regime changes) as NautilusTrader custom data, and their conversion to and from `RegimeSignal` rows.
+"""`RegimeUpdate` (every bar), `RegimeChange` (only when the regime changes) and `SignalUpdate` (the ensemble members' signals, every bar) as NautilusTrader custom data, and their conversion to and from tables.
 
 Docs: https://sage-nb.github.io/sage_nb/nautilus.data.html.md"""
 
@@ -6,7 +6,8 @@ Docs: https://sage-nb.github.io/sage_nb/nautilus.data.html.md"""
 
 # %% auto #0
 __all__ = ['RegimeUpdate', 'RegimeChange', 'to_nanos', 'regime_update', 'update_signal', 'updates_frame', 'ChangeTracker',
-           'regime_data_types']
+           'SignalUpdate', 'signal_update', 'update_values', 'signal_updates_frame', 'regime_data_types',
+           'signal_data_type']
 
 # %% ../../nbs/40_nautilus.data.ipynb #1557cef6
 import math  # no `from __future__ import annotations`: customdataclass reads real annotation types
@@ -16,6 +17,7 @@ from nautilus_trader.model.custom import customdataclass
 from nautilus_trader.model.data import DataType
 from nautilus_trader.model.identifiers import InstrumentId
 from ..core import WARMUP, RegimeSignal, base_regime
+from ..ensemble.signals import MODEL_NAMES
 from ..detector import COLUMNS
 
 # %% ../../nbs/40_nautilus.data.ipynb #a62ab316
@@ -88,8 +90,38 @@ class ChangeTracker:
         self.last, self.run, self.changes = b, 1, self.changes + 1
         return ch
 
+# %% ../../nbs/40_nautilus.data.ipynb #b40a0002
+@customdataclass
+class SignalUpdate(Data):
+    "The ensemble members' signals of one bar, published at the bar's close (NaN during a member's warm-up)."
+    instrument_id: InstrumentId = _DEFAULT_ID
+    alphaforge: float = math.nan
+    tirex: float = math.nan
+    catch22: float = math.nan
+    tsfresh: float = math.nan
+    bar_index: int = 0  # position of the bar in the run (0-based)
+
+def signal_update(values: dict, instrument_id: InstrumentId, ts_event: int, ts_init: int | None = None, bar_index: int = 0) -> SignalUpdate:
+    "A `SignalUpdate` from `{member: signal}` (members of `MODEL_NAMES`; a missing one is NaN)."
+    if bad := set(values) - set(MODEL_NAMES): raise ValueError(f"SignalUpdate: unknown member(s) {sorted(bad)}; expected {MODEL_NAMES}")
+    return SignalUpdate(ts_event=int(ts_event), ts_init=int(ts_event if ts_init is None else ts_init), instrument_id=instrument_id,
+                        bar_index=int(bar_index), **{m: float(values.get(m, math.nan)) for m in MODEL_NAMES})
+
+def update_values(u: SignalUpdate) -> dict:
+    "The `{member: signal}` dictionary carried by a `SignalUpdate`."
+    return {m: getattr(u, m) for m in MODEL_NAMES}
+
+def signal_updates_frame(updates: list) -> pd.DataFrame:
+    "The `ensemble_signals` table (index = bar close time, one column per member) for a list of `SignalUpdate`s."
+    idx = pd.DatetimeIndex([u.ts_event for u in updates], tz="UTC", name="ts")
+    return pd.DataFrame([[getattr(u, m) for m in MODEL_NAMES] for u in updates], index=idx, columns=list(MODEL_NAMES), dtype="float64")
+
 # %% ../../nbs/40_nautilus.data.ipynb #7b9a9c86
 def regime_data_types(instrument_id) -> tuple[DataType, DataType]:
-    "The `DataType`s (update, change) the actor publishes for `instrument_id`."
+    "The `DataType`s (update, change) the regime actor publishes for `instrument_id`."
     meta = {"instrument_id": str(instrument_id)}
     return DataType(RegimeUpdate, metadata=meta), DataType(RegimeChange, metadata=meta)
+
+def signal_data_type(instrument_id) -> DataType:
+    "The `DataType` the signal actor publishes for `instrument_id`."
+    return DataType(SignalUpdate, metadata={"instrument_id": str(instrument_id)})

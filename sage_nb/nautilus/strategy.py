@@ -1,4 +1,4 @@
-"""`RegimeAwareIndicator` (regime stability, online transition matrix, regime-adjusted signal) and `SAGEMetaStrategy`: a regime-weighted ensemble that trades at the next bar's open.
+"""`SAGEMetaStrategy`: exposure from the regime, tilted by the dynamically weighted ensemble, volatility-targeted, with a no-trade band — decided at each bar's close from the regime and signal actors' custom data, filled at the next bar's open; restart-safe. Plus `RegimeAwareIndicator` (regime run length and online transition matrix).
 
 Docs: https://sage-nb.github.io/sage_nb/nautilus.strategy.html.md"""
 
@@ -6,22 +6,26 @@ Docs: https://sage-nb.github.io/sage_nb/nautilus.strategy.html.md"""
 
 # %% ../../nbs/42_nautilus.strategy.ipynb #eedc160c
 from __future__ import annotations
-import collections, math
-from decimal import Decimal
+import math
 import numpy as np
 import pandas as pd
+from fastcore.basics import patch
 from nautilus_trader.indicators.base import Indicator
-from nautilus_trader.model.data import Bar, BarType, TradeTick
-from nautilus_trader.model.enums import AggressorSide, OrderSide, TimeInForce
-from nautilus_trader.model.identifiers import InstrumentId, TradeId
+from nautilus_trader.model.data import Bar, BarType
+from nautilus_trader.model.enums import OrderSide, TimeInForce
+from nautilus_trader.model.identifiers import InstrumentId
 from nautilus_trader.trading.config import StrategyConfig
 from nautilus_trader.trading.strategy import Strategy
-from ..core import BASE_REGIMES, WARMUP, base_regime, regime_trend
-from .data import RegimeChange, RegimeUpdate, regime_data_types
+from ..core import BASE_REGIMES, WARMUP, base_regime
+from ..core import StrategyConfig as SageStrategyConfig
+from ..ensemble.policy import ExposurePolicy, policy_config, target_quantity
+from ..ensemble.signals import MODEL_NAMES
+from ..ensemble.weights import ModelWeightManager
+from ..state import BarGuard, dumps_state, loads_state, read_state, write_state
+from .data import RegimeChange, RegimeUpdate, SignalUpdate, regime_data_types, signal_data_type, update_values
 
 # %% auto #0
-__all__ = ['RegimeAwareIndicator', 'open_ticks', 'with_fees', 'add_sim_venue', 'SAGEMetaStrategyConfig', 'regime_direction',
-           'load_signals', 'SAGEMetaStrategy']
+__all__ = ['DECISION_COLUMNS', 'RegimeAwareIndicator', 'SAGEMetaStrategyConfig', 'SAGEMetaStrategy']
 
 # %% ../../nbs/42_nautilus.strategy.ipynb #1ddd440e
 class RegimeAwareIndicator(Indicator):
@@ -69,175 +73,186 @@ class RegimeAwareIndicator(Indicator):
         self.value = float(signal) * self.persistence if math.isfinite(signal) else 0.0
         return self.value
 
-# %% ../../nbs/42_nautilus.strategy.ipynb #09656322
-def open_ticks(nt_bars: list, instrument) -> list:
-    "One trade tick per bar after the first, at the bar's open, stamped 1 ns after the previous bar's close."
-    size = instrument.make_qty(1_000_000_000)  # the L1 book takes its size from the tick: deep enough for any order to fill whole
-    return [TradeTick(b.bar_type.instrument_id, b.open, size, AggressorSide.NO_AGGRESSOR, TradeId(f"open-{i}"),
-                      prev.ts_event + 1, prev.ts_event + 1)
-            for i, (prev, b) in enumerate(zip(nt_bars[:-1], nt_bars[1:]), start=1)]
-
-def with_fees(instrument, fee_bps: float):
-    "A copy of `instrument` whose maker and taker fee are `fee_bps` basis points (charged per side on notional)."
-    d = type(instrument).to_dict(instrument)
-    d["maker_fee"] = d["taker_fee"] = str(Decimal(str(fee_bps)) / Decimal(10_000))
-    return type(instrument).from_dict(d)
-
-def add_sim_venue(engine, instrument, capital: float = 1_000_000.0):
-    "Add the instrument's venue (netting, margin account, 1 ns order latency, bar execution O-H-L-C) and the instrument."
-    from nautilus_trader.backtest.models import FillModel, LatencyModel
-    from nautilus_trader.model.enums import AccountType, OmsType
-    from nautilus_trader.model.objects import Money
-    ccy = instrument.quote_currency
-    engine.add_venue(instrument.id.venue, OmsType.NETTING, AccountType.MARGIN, [Money(capital, ccy)], base_currency=ccy,
-                     default_leverage=Decimal(1), fill_model=FillModel(), latency_model=LatencyModel(base_latency_nanos=1),
-                     bar_execution=True, bar_adaptive_high_low_ordering=False, trade_execution=False)
-    engine.add_instrument(instrument)
-
 # %% ../../nbs/42_nautilus.strategy.ipynb #e3e7a1f0
+_S = SageStrategyConfig()
+
 class SAGEMetaStrategyConfig(StrategyConfig, frozen=True):
-    "Configuration of `SAGEMetaStrategy` (defaults from `StrategyConfig` in `00_core`)."
+    "Configuration of `SAGEMetaStrategy` (defaults: the `strategy` section of `SageConfig`)."
     instrument_id: str
     bar_type: str
-    signals_path: str | None = None  # Parquet of precomputed causal ensemble signals (UTC close-time index, one column per model)
-    signal_threshold: float = 0.1  # trade when |signal| exceeds this
-    long_only: bool = True
-    vol_target: float = 0.15  # annualised volatility target
-    vol_window: int = 20  # bars of realised volatility
-    bars_per_year: float = 252.0
-    max_leverage: float = 1.0  # cap on |exposure| / equity
-    performance_window: int = 63  # weight manager's window
-    weight_floor: float = 0.05
-    rebalance_band: float = 0.05  # trade only when the target moves by more than this share of equity
+    ensemble: bool = True  # tilt by the signal actor's weighted ensemble (False: the regime filter alone, no signal actor needed)
+    bars_per_year: float = 252.0  # annualises the realised volatility
+    bull: float = _S.bull; sideways: float = _S.sideways; bear: float = _S.bear  # base exposure by trend
+    transitioning: float = _S.transitioning; high_vol: float = _S.high_vol  # multipliers while transitioning / in high volatility
+    tilt: float = _S.tilt  # exposure x (1 + tilt x ensemble signal)
+    vol_target: float = _S.vol_target; vol_window: int = _S.vol_window; max_leverage: float = _S.max_leverage
+    band: float = _S.band; min_hold: int = _S.min_hold; long_only: bool = _S.long_only  # turnover control, direction
+    performance_window: int = _S.performance_window; weight_floor: float = _S.weight_floor  # weight manager
+    regime_multipliers: dict | None = None  # overrides of the weight manager's regime multipliers
     record: bool = True  # keep per-bar decisions and fills for reports and tests
-
-# %% ../../nbs/42_nautilus.strategy.ipynb #f1f2dd8e
-def regime_direction(u: RegimeUpdate) -> float:
-    "+confidence in bull regimes, -confidence in bear, 0 sideways and in warm-up."
-    if u.regime == WARMUP: return 0.0
-    return {"bull": 1.0, "bear": -1.0}.get(regime_trend(u.regime), 0.0) * u.confidence
-
-def load_signals(path) -> tuple[list, dict]:
-    "Model names and {ts_ns: [signal per model]} from a Parquet file of ensemble signals."
-    df = pd.read_parquet(path)
-    idx = df.index if getattr(df.index, "tz", None) is not None else pd.DatetimeIndex(df.index, tz="UTC")
-    vals = df.to_numpy(np.float64)
-    return list(df.columns), {int(t): vals[i] for i, t in enumerate(idx.asi8)}
+    flatten_on_stop: bool = True  # `on_stop` cancels open orders and closes the position (False: keep them over a planned restart)
+    max_gap: float = 4.5  # log a gap when bars are further apart than this many bar intervals
+    state_path: str | None = None  # file the state is restored from on start and saved to after every decision and on stop
 
 # %% ../../nbs/42_nautilus.strategy.ipynb #474bbc2f
 class SAGEMetaStrategy(Strategy):
-    "Regime-aware ensemble: live weights, thresholded signal, vol-targeted and uncertainty-scaled size, next-open fills."
+    "Regime exposure tilted by the weighted ensemble, volatility-targeted, banded; decided at the close, filled at the next open."
     def __init__(self, config: SAGEMetaStrategyConfig):
         super().__init__(config)
         self.instrument_id = InstrumentId.from_str(config.instrument_id)
         self.bar_type = BarType.from_str(config.bar_type)
         self.dt_update, self.dt_change = regime_data_types(self.instrument_id)
         self.indicator = RegimeAwareIndicator()
+        self.policy = ExposurePolicy(policy_config(config), config.bars_per_year)
+        self.models = list(MODEL_NAMES) if config.ensemble else []
+        self.weights = ModelWeightManager(models=tuple(self.models), window=config.performance_window, floor=config.weight_floor,
+                                          multipliers=config.regime_multipliers) if config.ensemble else None
+        self.w = {m: 1.0 / len(self.models) for m in self.models}
         self.decisions, self.fills, self.order_bar, self.n_changes, self.n_below_lot = [], [], {}, 0, 0
-        self._bar, self._upd, self._prev_close = None, None, None
-        self._rets = collections.deque(maxlen=config.vol_window)
+        self.guard, self._pending, self._loaded, self._prev_close = None, {}, None, None
 
     def on_start(self):
         self.instrument = self.cache.instrument(self.instrument_id)
         if self.instrument is None: raise RuntimeError(f"instrument {self.instrument_id} not in the cache")
         self.ccy, self.lot = self.instrument.quote_currency, self.instrument.size_increment.as_double()
-        if self.config.signals_path:
-            from sage_nb.ensemble.weights import ModelWeightManager
-            self.models, self.signals = load_signals(self.config.signals_path)
-            self.weights = ModelWeightManager(models=tuple(self.models), window=self.config.performance_window, floor=self.config.weight_floor)
-        else: self.models, self.signals, self.weights = ["regime"], None, None
-        self.w = {m: 1.0 / len(self.models) for m in self.models}
-        self.register_indicator_for_bars(self.bar_type, self.indicator)
+        self.guard = BarGuard(int(self.bar_type.spec.timedelta.value), self.config.max_gap, f"{self.id} {self.bar_type}", self.log.warning)
+        if self._loaded is None and self.config.state_path: self._loaded = read_state(self.config.state_path)
+        if self._loaded: self._restore(self._loaded)
         self.subscribe_bars(self.bar_type)
-        self.subscribe_data(self.dt_update)
-        self.subscribe_data(self.dt_change)
+        self.subscribe_data(self.dt_update); self.subscribe_data(self.dt_change)
+        if self.config.ensemble: self.subscribe_data(signal_data_type(self.instrument_id))
 
     def on_bar(self, bar: Bar):
-        self._bar = bar
-        self._try_decide()
+        if not self.guard.accept(bar.ts_event): return  # duplicate or late bar: logged by the guard, state untouched
+        self.indicator.handle_bar(bar)
+        self._inputs(bar.ts_event)["bar"] = bar
+        self._try_decide(bar.ts_event)
 
     def on_data(self, data):
-        if isinstance(data, RegimeUpdate):
-            self._upd = data
-            self._try_decide()
-        elif isinstance(data, RegimeChange): self.n_changes += 1
+        if isinstance(data, (RegimeUpdate, SignalUpdate)):
+            if self.guard.last is not None and data.ts_event < self.guard.last: return  # for a bar already decided (e.g. re-published)
+            if data.ts_event == self.guard.last and data.ts_event not in self._pending: return
+            self._inputs(data.ts_event)["regime" if isinstance(data, RegimeUpdate) else "signals"] = data
+            self._try_decide(data.ts_event)
+        elif isinstance(data, RegimeChange) and (self.guard.last is None or data.ts_event >= self.guard.last): self.n_changes += 1
 
-    def _try_decide(self):
-        bar, u = self._bar, self._upd
-        if bar is None or u is None or bar.ts_event != u.ts_event: return
-        self._bar = self._upd = None
-        self._decide(bar, u)
+    def _inputs(self, ts: int) -> dict:
+        "The inputs gathered so far for the bar closing at `ts` (older incomplete bars are dropped, with a log line)."
+        for old in [t for t in self._pending if t < ts]:
+            self.log.warning(f"inputs for bar {pd.Timestamp(old, unit='ns', tz='UTC')} incomplete ({sorted(self._pending[old])}); no decision")
+            del self._pending[old]
+        return self._pending.setdefault(ts, {})
 
-    def equity(self, close: float) -> float:
-        "Account balance plus the open position's unrealised PnL at `close`."
-        acct = self.portfolio.account(self.instrument_id.venue)
-        px = self.instrument.make_price(close)
-        return acct.balance_total(self.ccy).as_double() + sum(
-            p.unrealized_pnl(px).as_double() for p in self.cache.positions_open(instrument_id=self.instrument_id))
+    def _try_decide(self, ts: int):
+        got = self._pending.get(ts, {})
+        if "bar" not in got or "regime" not in got or (self.config.ensemble and "signals" not in got): return
+        del self._pending[ts]
+        self._decide(got["bar"], got["regime"], got.get("signals"))
+        if self.config.state_path: write_state(self.config.state_path, self.save())
 
-    def _signal(self, ts: int, u: RegimeUpdate, ret: float) -> float:
-        if self.signals is None:
-            s = {"regime": regime_direction(u)}
-        else:
-            row = self.signals.get(ts)
-            s = {m: (float(row[k]) if row is not None else math.nan) for k, m in enumerate(self.models)}
-            if u.regime != WARMUP:
-                self.w = self.weights.update(pd.Timestamp(ts, unit="ns", tz="UTC"), s, ret, u.regime, u.uncertainty)
-            return float(self.weights.combine(s, self.w)) if u.regime != WARMUP else 0.0
-        return sum(self.w[m] * v for m, v in s.items())
+# %% ../../nbs/42_nautilus.strategy.ipynb #b42a0002
+@patch
+def equity(self: SAGEMetaStrategy, close: float) -> float:
+    "Account balance plus the open position's unrealised PnL at `close`."
+    acct = self.portfolio.account(self.instrument_id.venue)
+    px = self.instrument.make_price(close)
+    return acct.balance_total(self.ccy).as_double() + sum(
+        p.unrealized_pnl(px).as_double() for p in self.cache.positions_open(instrument_id=self.instrument_id))
 
-    def _decide(self, bar: Bar, u: RegimeUpdate):
-        c, ts = self.config, bar.ts_event
-        close = bar.close.as_double()
-        ret = close / self._prev_close - 1.0 if self._prev_close else 0.0
-        if self._prev_close: self._rets.append(math.log(close / self._prev_close))
-        self._prev_close = close
-        self.indicator.handle_regime(u.regime)
-        raw = self._signal(ts, u, ret)
-        sig = self.indicator.adjust(raw if math.isfinite(raw) else 0.0)
-        vol = float(np.std(self._rets, ddof=1)) * math.sqrt(c.bars_per_year) if len(self._rets) >= max(2, c.vol_window // 2) else math.nan
-        frac = 0.0
-        if u.regime != WARMUP and abs(sig) > c.signal_threshold and math.isfinite(vol) and vol > 0:
-            frac = math.copysign(min(c.max_leverage, c.vol_target / vol) * (1.0 - u.uncertainty), sig)
-        if c.long_only: frac = max(frac, 0.0)
-        eq = self.equity(close)
-        cur = float(self.portfolio.net_position(self.instrument_id))
-        want = frac * max(eq, 0.0) / close  # target position in units, before rounding to whole lots
-        tgt = math.copysign(math.floor(abs(want) / self.lot + 1e-9) * self.lot, frac)  # round towards zero: never more than wanted
-        if self._rebalance(want - cur, want, cur, close, eq):
-            if abs(tgt - cur) >= self.lot / 2: self._order(tgt - cur, ts)
-            else: self.n_below_lot += 1  # the wanted change is less than one lot: skipped, and counted
-        if c.record:
-            self.decisions.append((ts, close, u.regime, u.uncertainty, raw, sig, frac, tgt, cur, eq, *[self.w[m] for m in self.models]))
+@patch
+def _ensemble(self: SAGEMetaStrategy, ts: int, u: RegimeUpdate, su: SignalUpdate | None, ret: float) -> tuple[float, bool]:
+    "The weighted ensemble signal after updating the weights, and whether every member has a view."
+    if self.weights is None: return math.nan, True
+    s = update_values(su)
+    if u.regime != WARMUP: self.w = self.weights.update(pd.Timestamp(ts, unit="ns", tz="UTC"), s, ret, u.regime, u.uncertainty)
+    return self.weights.combine(s, self.w), all(math.isfinite(v) for v in s.values())
 
-    def _rebalance(self, delta: float, want: float, cur: float, close: float, eq: float) -> bool:
-        "Trade when the wanted change exceeds the rebalance band, or to go flat."
-        return abs(delta) * close >= self.config.rebalance_band * eq or (want == 0.0 and cur != 0.0)
+@patch
+def _decide(self: SAGEMetaStrategy, bar: Bar, u: RegimeUpdate, su: SignalUpdate | None):
+    ts, close = bar.ts_event, bar.close.as_double()
+    ret = close / self._prev_close - 1.0 if self._prev_close else math.nan
+    self._prev_close = close
+    self.indicator.handle_regime(u.regime)
+    e, ready = self._ensemble(ts, u, su, ret)
+    live = u.regime != WARMUP and ready  # flat until the regime and every member are live
+    eq, pos = self.equity(close), float(self.portfolio.net_position(self.instrument_id))
+    cur = pos * close / eq if eq > 0 else 0.0
+    x = self.policy.step(close, u.regime if live else WARMUP, e, cur)
+    tgt = pos
+    if x is not None:
+        tgt = target_quantity(x, eq, close, self.lot)
+        if abs(tgt - pos) >= self.lot / 2: self._order(tgt - pos, ts)
+        elif x != 0 or pos != 0: self.n_below_lot += 1  # the wanted change is less than one lot: skipped, and counted
+    if self.config.record:
+        self.decisions.append((ts, close, u.regime, u.uncertainty, live, e, self.policy.last_target, cur, tgt, pos, eq,
+                               self.indicator.run_length, self.indicator.persistence, *[self.w[m] for m in self.models]))
 
-    def _order(self, delta: float, ts: int):
-        qty = self.instrument.make_qty(abs(delta))
-        order = self.order_factory.market(self.instrument_id, OrderSide.BUY if delta > 0 else OrderSide.SELL, qty, time_in_force=TimeInForce.GTC)
-        self.order_bar[order.client_order_id.value] = ts
-        self.submit_order(order)
+@patch
+def _order(self: SAGEMetaStrategy, delta: float, ts: int):
+    qty = self.instrument.make_qty(abs(delta))
+    order = self.order_factory.market(self.instrument_id, OrderSide.BUY if delta > 0 else OrderSide.SELL, qty, time_in_force=TimeInForce.GTC)
+    self.order_bar[order.client_order_id.value] = ts
+    self.submit_order(order)
 
-    def on_order_filled(self, event):
-        if self.config.record:
-            self.fills.append(dict(ts=event.ts_event, decision_ts=self.order_bar.get(event.client_order_id.value),
-                                   side=str(event.order_side.name), qty=event.last_qty.as_double(), price=event.last_px.as_double(),
-                                   commission=event.commission.as_double()))
+# %% ../../nbs/42_nautilus.strategy.ipynb #b42a0003
+@patch
+def on_order_filled(self: SAGEMetaStrategy, event):
+    if self.config.record:
+        self.fills.append(dict(ts=event.ts_event, decision_ts=self.order_bar.get(event.client_order_id.value),
+                               side=str(event.order_side.name), qty=event.last_qty.as_double(), price=event.last_px.as_double(),
+                               commission=event.commission.as_double()))
 
-    def on_stop(self):
-        pass
+@patch
+def on_stop(self: SAGEMetaStrategy):
+    if self.config.flatten_on_stop:  # NautilusTrader's convention: nothing left working or open
+        self.cancel_all_orders(self.instrument_id)
+        self.close_all_positions(self.instrument_id)
+    if self.config.state_path and self.guard is not None: write_state(self.config.state_path, self.save())
 
-    def decisions_frame(self) -> pd.DataFrame:
-        "One row per decision bar: close, regime, signals, target exposure, position before, equity, weights."
-        cols = ["ts", "close", "regime", "uncertainty", "raw_signal", "signal", "target_exposure", "target_qty", "position", "equity"]
-        df = pd.DataFrame(self.decisions, columns=cols + [f"w_{m}" for m in self.models])
-        df["ts"] = pd.to_datetime(df["ts"], unit="ns", utc=True)
-        return df
+DECISION_COLUMNS = ["ts", "close", "regime", "uncertainty", "live", "ensemble", "target_exposure", "exposure", "target_qty", "position",
+                    "equity", "run_length", "persistence"]
 
-    def fills_frame(self) -> pd.DataFrame:
-        "One row per fill: fill time, decision bar time, side, quantity, price, commission."
-        df = pd.DataFrame(self.fills, columns=["ts", "decision_ts", "side", "qty", "price", "commission"])
-        for k in ("ts", "decision_ts"): df[k] = pd.to_datetime(df[k], unit="ns", utc=True)
-        return df
+@patch
+def decisions_frame(self: SAGEMetaStrategy) -> pd.DataFrame:
+    "One row per decision bar: close, regime, ensemble signal, target and held exposure, position before, equity, regime stats, weights."
+    df = pd.DataFrame(self.decisions, columns=DECISION_COLUMNS + [f"w_{m}" for m in self.models])
+    df["ts"] = pd.to_datetime(df["ts"], unit="ns", utc=True)
+    return df
+
+@patch
+def fills_frame(self: SAGEMetaStrategy) -> pd.DataFrame:
+    "One row per fill: fill time, decision bar time, side, quantity, price, commission."
+    df = pd.DataFrame(self.fills, columns=["ts", "decision_ts", "side", "qty", "price", "commission"])
+    for k in ("ts", "decision_ts"): df[k] = pd.to_datetime(df[k], unit="ns", utc=True)
+    return df
+
+# %% ../../nbs/42_nautilus.strategy.ipynb #b42a0001
+def _indicator_state(ind: RegimeAwareIndicator) -> dict:
+    return dict(counts=ind.counts, regime=ind.regime, run_length=ind.run_length, last_close=ind.last_close, bar_return=ind.bar_return,
+                value=ind.value, initialized=ind.initialized)
+
+@patch
+def on_save(self: SAGEMetaStrategy) -> dict:
+    "The strategy's state: weights, exposure policy, regime indicator, guard, counters and the decision bar of each order."
+    return {"strategy": dumps_state(dict(weights=self.weights, w=self.w, policy=self.policy, indicator=_indicator_state(self.indicator),
+                                         prev_close=self._prev_close, n_changes=self.n_changes, n_below_lot=self.n_below_lot, guard=self.guard,
+                                         order_bar=self.order_bar))}
+
+@patch
+def on_load(self: SAGEMetaStrategy, state: dict):
+    "Keep `state` and apply it now if the strategy has started, else in `on_start`."
+    self._loaded = dict(state)
+    if self.guard is not None: self._restore(self._loaded)
+
+@patch
+def _restore(self: SAGEMetaStrategy, state: dict):
+    s = loads_state(state["strategy"])
+    self.weights, self.w, self.policy, self._prev_close = s["weights"], s["w"], s["policy"], s["prev_close"]
+    self.n_changes, self.n_below_lot, self.guard, self.order_bar = s["n_changes"], s["n_below_lot"], s["guard"], s["order_bar"]
+    self.guard.warn = self.log.warning
+    ind = s["indicator"]
+    self.indicator.counts, self.indicator.regime, self.indicator.run_length = ind["counts"], ind["regime"], ind["run_length"]
+    self.indicator.last_close, self.indicator.bar_return, self.indicator.value = ind["last_close"], ind["bar_return"], ind["value"]
+    if ind["initialized"]: self.indicator._set_initialized(True)
+    self._loaded = None
+    self.log.info(f"restored (last bar {self.guard.last})")

@@ -11,6 +11,7 @@ from pathlib import Path
 from ..cli import CLIError, add_compute_args, add_data_args, check_out, load_data
 from ..core import load_config
 from ..data import atomic_write
+import numpy as np
 
 # %% auto #0
 __all__ = ['ANALYZE_FILES', 'cmd_train', 'cmd_export', 'cmd_embed', 'cmd_analyze', 'add_cli']
@@ -55,7 +56,7 @@ def cmd_train(args) -> int:
 @_user_errors
 def cmd_export(args) -> int:
     "Export a checkpoint to ONNX (and optionally TensorRT), checking agreement with PyTorch."
-    import numpy as np, torch
+    import torch
     from sage_nb.rde.deploy import RDEInferenceModule, build_tensorrt_engine, export_onnx, onnx_session, TensorRTRunner
     from sage_nb.rde.trainer import load_model
     check_out(args.onnx, "file", "--onnx", force=args.force, suffixes=(".onnx",))

@@ -17,8 +17,9 @@ from .model import RegimeDetectionEngine
 from .trainer import CLIP, SCHEMA_VERSION, CheckpointError, load_model
 
 # %% auto #0
-__all__ = ['logger', 'RDEInferenceModule', 'export_onnx', 'onnx_session', 'tensorrt_available', 'build_tensorrt_engine',
-           'TensorRTRunner', 'RDEInputError', 'RDEResult', 'ProductionRDEInference', 'bench_rde']
+__all__ = ['logger', 'RDEInferenceModule', 'export_onnx', 'onnx_session', 'export_trained_model', 'tensorrt_available',
+           'build_tensorrt_engine', 'TensorRTRunner', 'RDEInputError', 'RDEResult', 'ProductionRDEInference',
+           'bench_rde']
 
 # %% ../../nbs/23_rde.deploy.ipynb #d593b41f
 logger = logging.getLogger("sage_nb.rde.deploy")
@@ -65,6 +66,10 @@ def onnx_session(path, threads: int = 1):
     so.intra_op_num_threads, so.inter_op_num_threads = threads, 1
     so.log_severity_level = 3
     return ort.InferenceSession(str(path), so, providers=["CPUExecutionProvider"])
+
+def export_trained_model(model, stats: dict, path, **kwargs):
+    "The pipeline's export step (train, evaluate, visualise, export): `export_onnx` with its checks."
+    return export_onnx(model, stats, path, **kwargs)
 
 # %% ../../nbs/23_rde.deploy.ipynb #272e23d0
 def tensorrt_available() -> bool:

@@ -15,6 +15,9 @@ from ..data import DataError, atomic_write
 from ..features import FEATURE_NAMES, FEATURE_WARMUP, StreamingFeatures, bench_streaming_features, compute_features
 from ..detector import Bar, Detector, iter_bars, warmup_signal
 from ..tirex.detect import TiRexRegimeDetector
+from ..core import DeploymentConfig
+from ..data import synthetic_bars
+import os
 
 # %% auto #0
 __all__ = ['logger', 'RegimeMapError', 'RegimeMap', 'RowWindow', 'RollingNanMedian', 'RDERegimeDetector', 'bench_rde_detector']
@@ -187,9 +190,7 @@ def bench_rde_detector(n_bars: int = 3000,  # bars replayed after the warm-up
                        threads: int = 1,  # CPU threads for torch and ONNX Runtime
                       ) -> dict:
     "Per-bar latency p50/p95 of `RDERegimeDetector.update` for the default-size model (100-bar windows, d_model 64, 2 layers), ONNX Runtime and PyTorch backends: wall clock, and the thread's CPU time (what a bar costs when no other process competes for the core)."
-    import os, torch
-    from sage_nb.core import DeploymentConfig
-    from sage_nb.data import synthetic_bars
+    import torch
     from sage_nb.rde.model import RegimeDetectionEngine
     from sage_nb.rde.trainer import RDETrainer, fit_feature_stats, save_checkpoint
     from sage_nb.rde.deploy import ProductionRDEInference, export_onnx

@@ -21,7 +21,7 @@ from .model import RegimeDetectionEngine, rde_loss, active_units
 __all__ = ['CLIP', 'SCHEMA_VERSION', 'CHECKPOINT_KIND', 'fit_feature_stats', 'standardize', 'make_windows', 'RDEData',
            'prepare_data', 'RDETrainer', 'CheckpointError', 'save_checkpoint', 'load_checkpoint', 'load_model',
            'train_model', 'history_frame', 'embed_windows', 'embed_bars', 'evaluate_model',
-           'visualize_training_progress', 'export_trained_model']
+           'visualize_training_progress']
 
 # %% ../../nbs/21_rde.trainer.ipynb #98698bc6
 CLIP = 10.0  # standardized features are clipped to +-CLIP
@@ -324,8 +324,3 @@ def visualize_training_progress(history: dict, path=None):
     if path is not None:
         with atomic_write(path, "wb") as f: fig.savefig(f, format=Path(path).suffix.lstrip(".") or "png", dpi=100)
     return fig
-
-def export_trained_model(model, stats: dict, path, **kwargs):
-    "Export to ONNX (see `sage_nb.rde.deploy.export_onnx`)."
-    from sage_nb.rde.deploy import export_onnx
-    return export_onnx(model, stats, path, **kwargs)

@@ -6,7 +6,7 @@ Docs: https://sage-nb.github.io/sage_nb/sweep.results.html.md"""
 
 # %% ../../nbs/54_sweep.results.ipynb #ec74d1e0
 from __future__ import annotations
-import hashlib, json, time
+import hashlib, itertools, json, time
 from pathlib import Path
 import numpy as np
 import pandas as pd
@@ -51,12 +51,12 @@ def fold_returns(out, row) -> dict:
     test = eq.index >= pd.Timestamp(row["test_first"])
     r = eq.equity.pct_change()
     return dict(test=r[test], train=r[~test].iloc[1:], buy_hold=eq.close.pct_change()[test], before=eq.index[~test][-1],
-                fills=int((fills.ts > eq.index[~test][-1]).sum()), periods=bars_per_year(eq))
+                fills=int((fills.ts > eq.index[~test][-1]).sum()), days=252 if bars_per_year(eq) == 252.0 else 365)  # trading days a year, as `metrics.json` (daily bars: an exchange; intraday: a 24/7 market)
 
-def score_returns(returns: pd.Series, before, periods: float) -> dict:
+def score_returns(returns: pd.Series, before, days: int) -> dict:  # `days`: trading days a year (252 or 365)
     "Total return, Sharpe, Sortino and max drawdown of per-bar returns starting after bar `before` (the statistics of `metrics.json`)."
     eq = CAPITAL * (1 + pd.concat([pd.Series([0.0], index=[before]), returns])).cumprod()
-    ratios = nt_ratios(eq, periods)
+    ratios = nt_ratios(eq, days)
     clean = lambda v: float(v) if v is not None and np.isfinite(v) else None
     return dict(total_return=float(eq.iloc[-1] / CAPITAL - 1), sharpe=clean(ratios["sharpe"]), sortino=clean(ratios["sortino"]),
                 max_drawdown=float((eq / eq.cummax() - 1).min()))
@@ -64,7 +64,7 @@ def score_returns(returns: pd.Series, before, periods: float) -> dict:
 # %% ../../nbs/54_sweep.results.ipynb #81648445
 def _stitch(parts: list[dict]) -> tuple[dict, pd.DataFrame]:
     r = pd.concat([p["test"] for p in parts]); bh = pd.concat([p["buy_hold"] for p in parts])
-    s = {f"oos_{k}": v for k, v in score_returns(r, parts[0]["before"], parts[0]["periods"]).items()}
+    s = {f"oos_{k}": v for k, v in score_returns(r, parts[0]["before"], parts[0]["days"]).items()}
     s.update(oos_buy_hold_return=float((1 + bh).prod() - 1), oos_n_trades=sum(p["fills"] for p in parts), oos_bars=len(r), n_folds=len(parts))
     curve = pd.DataFrame(dict(ts=r.index, equity=CAPITAL * (1 + r).cumprod().to_numpy(), buy_hold=CAPITAL * (1 + bh).cumprod().to_numpy(),
                               fold=np.concatenate([[i + 1] * len(p["test"]) for i, p in enumerate(parts)])))
@@ -74,7 +74,7 @@ def walk_forward_selection(parts: dict, confs: list) -> tuple[dict, pd.DataFrame
     "Per fold, the configuration with the best Sharpe on the fold's history bars, and its test window; stitched."
     chosen = []
     for k in range(len(parts[confs[0]])):
-        train = {c: score_returns(parts[c][k]["train"], parts[c][k]["before"], parts[c][k]["periods"])["sharpe"] for c in confs}
+        train = {c: score_returns(parts[c][k]["train"], parts[c][k]["before"], parts[c][k]["days"])["sharpe"] for c in confs}
         chosen.append(max(confs, key=lambda c: -np.inf if train[c] is None else train[c]))
     s, curve = _stitch([parts[c][k] for k, c in enumerate(chosen)])
     return s, curve, chosen
@@ -90,7 +90,7 @@ def stitch_walk_forward(out, results: pd.DataFrame, keys: list) -> tuple[pd.Data
             rows.append(base | dict(status="incomplete", n_folds=len(g), error=f"folds not ok: {', '.join(map(str, g.fold[g.status != 'ok'].astype(int)))}")); continue
         parts[conf] = [fold_returns(out, row) for _, row in g.iterrows()]
         for (_, row), p in zip(g.iterrows(), parts[conf]):
-            scores.append(dict(run_id=row["run_id"]) | {f"oos_{k}": v for k, v in score_returns(p["test"], p["before"], p["periods"]).items() if k != "sortino"})
+            scores.append(dict(run_id=row["run_id"]) | {f"oos_{k}": v for k, v in score_returns(p["test"], p["before"], p["days"]).items() if k != "sortino"})
         s, curve = _stitch(parts[conf]); rows.append(base | dict(status="ok") | s); curves.append(curve.assign(conf_id=conf))
     period = [k for k in ("data", "start", "end") if k in keys]
     for _, g in folds[folds.conf_id.isin(list(parts))].drop_duplicates("conf_id").groupby(period, dropna=False, sort=False):
@@ -158,7 +158,7 @@ def best_table(sweep: dict, n: int = 10) -> pd.DataFrame:
 # %% ../../nbs/54_sweep.results.ipynb #e18457be
 def plot_sharpe_heatmaps(sweep: dict, max_pairs: int = 6):
     "Mean Sharpe (out of sample for walk-forward sweeps) over each pair of varied keys, averaged over the other keys."
-    import itertools, matplotlib.pyplot as plt
+    import matplotlib.pyplot as plt
     df, score = config_scores(sweep)
     pairs = list(itertools.combinations(varied_keys(sweep), 2))[:max_pairs]
     if not pairs: return None

@@ -6,7 +6,7 @@ Docs: https://sage-nb.github.io/sage_nb/sweep.run.html.md"""
 
 # %% ../../nbs/55_sweep.run.ipynb #b75068c5
 from __future__ import annotations
-import contextlib, logging, os, shutil, sys, time
+import contextlib, logging, os, resource, shutil, sys, time
 from dataclasses import dataclass, field
 from pathlib import Path
 import pandas as pd
@@ -140,7 +140,6 @@ def run_sweep(spec, out, workers: int | None = None, address: str | None = None,
               threads: int = 1, run_reports: bool = False, report: bool = True, force: bool = False, progress: bool = True,
               retry_failed: bool = False) -> SweepResult:
     "Run every unfinished run of `spec` (a `Spec` or YAML path) as Ray tasks into `out`, then write the tables and the report."
-    import resource
     t0 = time.perf_counter()
     spec = spec if isinstance(spec, Spec) else read_spec(spec)
     runs, frames = plan_runs(spec)  # every input error is raised here, before anything is written

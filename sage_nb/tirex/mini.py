@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import torch
+from ..data import atomic_write, synthetic_bars
 
 # %% auto #0
 __all__ = ['TIREX_QUANTILES', 'MINI_TRAIN_CTX', 'MINI_MODEL_CONFIG', 'FULL_TRAIN_CTX', 'FULL_MODEL_CONFIG', 'TRAIN_SEEDS',
@@ -61,7 +62,6 @@ def n_params(model) -> int:
 # %% ../../nbs/11_tirex.mini.ipynb #2562bc1c
 def save_tirex_checkpoint(model, path, meta: dict | None = None) -> Path:
     "Write `model` as a `tirex-ts` checkpoint (`hyper_parameters`, `state_dict`), atomically."
-    from sage_nb.data import atomic_write
     cfg = model.config
     hp = dict(model_config=dict(input_patch_size=cfg.input_patch_size, output_patch_size=cfg.output_patch_size,
                                 quantiles=list(cfg.quantiles), block_kwargs=dict(cfg.block_kwargs), input_ff_dim=cfg.input_ff_dim),
@@ -82,7 +82,6 @@ MIN_TRAIN_CONTEXT = 64
 
 def synthetic_closes(seeds=TRAIN_SEEDS, n: int = 3000, freqs=TRAIN_FREQS) -> list[np.ndarray]:
     "Close series from `synthetic_bars` for every seed and frequency (float64 arrays)."
-    from sage_nb.data import synthetic_bars
     return [synthetic_bars(n=n, seed=s, freq=f)[0]["close"].to_numpy(np.float64) for s in seeds for f in freqs]
 
 def sample_windows(series: list, rng: np.random.Generator, batch: int, ctx_len: int = MINI_TRAIN_CTX,
