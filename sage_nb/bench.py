@@ -31,6 +31,8 @@ __all__ = ['SECTIONS', 'SUMMARY', 'EXTRA', 'machine_info', 'bench_tirex', 'summa
 SECTIONS = {  # quickest first: `tirex` runs the 35M model, minutes on a small CPU
     "rde": ("sage_nb.rde.deploy", "bench_rde"),
     "rde_stream": ("sage_nb.rde.detect", "bench_rde_detector"),
+    "features": ("sage_nb.features", "bench_streaming_features"),
+    "jump": ("sage_nb.jump.detect", "bench_jump_detector"),
     "backtest": ("sage_nb.bench", "bench_backtest"),
     "threads": ("sage_nb.cli", "bench_threads"),
     "tirex": ("sage_nb.bench", "bench_tirex"),
@@ -182,6 +184,9 @@ EXTRA = {  # CPU-time figures (robust on a shared machine) and the incremental m
     "tirexmini_incremental_stream_p95_ms": ("tirex: tirex-mini, context 512, incremental", lambda r: _tirex_p95(r, "tirex-mini", "incremental", 512)),
     "tirexmini_incremental_stream_cpu_p95_ms": ("tirex: tirex-mini, context 512, incremental, CPU time", lambda r: _tirex_p95(r, "tirex-mini", "incremental", 512, "cpu_p95_ms")),
     "rde_stream_cpu_p95_ms": ("rde_stream: streaming RDE detector, ONNX Runtime, CPU time of the thread", lambda r: _get(r, "rde_stream", "onnxruntime", "cpu_p95_ms")),
+    "features_stream_p50_us": ("features: StreamingFeatures.update, all 20 features, 1-minute bars, p50", lambda r: _get(r, "features", "all_20", "p50_us")),
+    "jump_update_p95_ms": ("jump: JumpRegimeDetector.update between refits (TiRex off), 1-minute bars, p95", lambda r: _get(r, "jump", "p95_ms")),
+    "jump_amortised_ms_per_bar": ("jump: mean wall time per bar including the walk-forward refits", lambda r: _get(r, "jump", "amortised_ms_per_bar")),
 }
 
 def summarize(res: dict) -> tuple[dict, dict]:

@@ -265,7 +265,7 @@ def load_config(source=None) -> SageConfig:
 # %% ../nbs/00_core.ipynb #a8e1c0d2
 EXTRAS = {  # importable module -> the extra that installs it
     "tsfresh": "ensemble", "pycatch22": "ensemble", "hmmlearn": "eval", "statsmodels": "eval",
-    "onnx": "rde", "onnxruntime": "rde", "onnxscript": "rde", "seaborn": "rde", "plotly": "rde", "ray": "sweep"}
+    "onnx": "rde", "onnxruntime": "rde", "onnxscript": "rde", "seaborn": "rde", "plotly": "rde"}
 
 class MissingExtra(ImportError):
     "An optional dependency is not installed; the message names the extra that installs it."

@@ -12,7 +12,6 @@ from pathlib import Path
 import pandas as pd
 import sage_nb
 from ..cli import CLIError
-from ..core import require
 from .spec import Run, Spec, plan_runs, read_spec
 from .task import execute_run, read_record, write_run
 from .results import MANIFEST, read_manifest, render_sweep_report, write_manifest, write_results
@@ -34,7 +33,7 @@ def ray_session(workers: int | None = None, address: str | None = None):
         if not address:
             os.environ["RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"] = "0"  # before Ray is imported: keep a one-machine Ray on 127.0.0.1
             os.environ.setdefault("RAY_worker_niceness", "0")  # runs get the priority `sage-nb backtest` gets (Ray's default is nice 15)
-        ray = require("ray", "sage-nb sweep")
+        import ray
         from ray._private import ray_constants
         if ray.is_initialized():  # the caller's own Ray (e.g. in a notebook): use it as it is
             yield workers or int(ray.cluster_resources().get("CPU", 1)); return
@@ -108,7 +107,7 @@ def finished(rec: dict | None, retry_failed: bool = False) -> bool:
 def _execute(todo: list[Run], frames: dict, out: Path, records: dict, workers, address, max_calls, retries, threads, run_reports,
              progress: bool, total: int, timings: dict) -> None:
     "Run `todo` as Ray tasks, at most twice the free slots in flight, writing each run folder as it finishes."
-    ray = require("ray", "sage-nb sweep")
+    import ray
     from tqdm.auto import tqdm
     t0 = time.perf_counter()
     with ray_session(workers, address) as slots:
