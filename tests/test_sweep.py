@@ -6,7 +6,7 @@ import psutil
 import pytest
 from conftest import BIN, run_cli
 from sage_nb.cli import main
-from sage_nb.nautilus.runner import TIMING_KEYS
+from sage_nb.nautilus.runner import RUN_FILES, TIMING_KEYS
 
 ENV = dict(os.environ, OMP_NUM_THREADS="1")
 SPEC = """data: [sample:sp500]
@@ -14,7 +14,7 @@ start: ["2005-01-01"]
 end: ["2005-06-30"]
 detector: [fallback]
 model: [tirex-mini, missing.ckpt]  # the second model file does not exist: those runs fail
-strategy.signal_threshold: [0.1, 0.3]
+strategy.tilt: [0.1, 0.3]
 """
 
 
@@ -90,7 +90,7 @@ def test_failing_runs_recorded_others_finish(sweep):
     assert rc == 1, err  # some runs failed
     res = pd.read_parquet(sweep["out"] / "results.parquet")
     assert len(res) == 4 and {"sharpe", "sortino", "max_drawdown", "total_return", "n_trades", "regime_changes", "fallback_share",
-                              "bars_per_second", "wall_seconds", "status", "error", "model", "strategy.signal_threshold"} <= set(res.columns)
+                              "bars_per_second", "wall_seconds", "status", "error", "model", "strategy.tilt"} <= set(res.columns)
     ok, bad = res[res.model == "tirex-mini"], res[res.model == "missing.ckpt"]
     assert ok.status.tolist() == ["ok", "ok"] and ok.error.isna().all() and ok.bars.tolist() == [125, 125]
     assert bad.status.tolist() == ["failed", "failed"] and bad.error.str.contains("checkpoint not found").all()
@@ -99,7 +99,7 @@ def test_failing_runs_recorded_others_finish(sweep):
         run = json.loads((sweep["out"] / "runs" / rid / "run.json").read_text())
         assert run["status"] == res.set_index("run_id").status[rid]
         files = {p.name for p in (sweep["out"] / "runs" / rid).iterdir()}
-        assert files == ({"metrics.json", "regimes.csv", "equity.csv", "trades.csv", "weights.csv"} if run["status"] == "ok" else set()) | {"config.yaml", "run.json"}
+        assert files == ({f for f in RUN_FILES if not f.startswith("report.")} if run["status"] == "ok" else set()) | {"config.yaml", "run.json"}
     assert not [p for p in sweep["out"].rglob("*") if ".tmp" in p.name]
 
 
@@ -147,10 +147,10 @@ def test_resume_runs_nothing(sweep):
 
 
 @pytest.mark.parametrize("spec,msg", [
-    ("data: [sample:sp500]\nstrategy.signal_treshold: [0.1]\n", "unknown key 'strategy.signal_treshold' (did you mean 'strategy.signal_threshold'?)"),
+    ("data: [sample:sp500]\nstrategy.tilts: [0.1]\n", "unknown key 'strategy.tilts' (did you mean 'strategy.tilt'?)"),
     ("data: [sample:sp500]\nstart: []\n", "key 'start' has an empty list"),
     ("data: [sample:sp500]\ndetector: fallback\n", "key 'detector' must map to a list"),
-    ("data: [sample:sp500]\nstrategy.signal_threshold: [high]\n", "key 'strategy.signal_threshold', value 1 ('high')"),
+    ("data: [sample:sp500]\nstrategy.tilt: [high]\n", "key 'strategy.tilt', value 1 ('high')"),
     ("data: [nowhere.csv]\n", "key 'data', value 'nowhere.csv'"),
     ("detector: [fallback]\n", "key 'data' is missing"),
     ("data: [sample:sp500]\nwalk_forward: {train: 5000, test: 500}\n", "do not fit"),
@@ -215,7 +215,7 @@ def test_cluster_on_loopback_with_address(tmp_path):
 @pytest.mark.slow
 def test_ctrl_c_keeps_finished_runs_and_nothing_half_written(tmp_path):
     (tmp_path / "spec.yaml").write_text("data: [sample:sp500]\nstart: ['2005-01-01']\nend: ['2005-12-31']\ndetector: [fallback]\n"
-                                        "strategy.signal_threshold: [0.05, 0.1, 0.2, 0.3, 0.4, 0.5]\n")
+                                        "strategy.tilt: [0.05, 0.1, 0.2, 0.3, 0.4, 0.5]\n")
     out = tmp_path / "out"
     proc = subprocess.Popen([_exe(), "sweep", str(tmp_path / "spec.yaml"), "--out", str(out), "--workers", "1", "--quiet"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV)

@@ -46,17 +46,18 @@ def headline(run: dict) -> str:
             f"{f(m['buy_and_hold_max_drawdown'], '.1%')}), {f(m['fills_per_year'], '.1f')} trades a year, scored from {m['scored_from'][:10]}")
 
 def targets_table(run: dict) -> pd.DataFrame:
-    "Each target, the run's figure and whether it is met."
+    "Each target, the run's figure and whether it is met (a figure a short run cannot score, None, is shown as nan and not met)."
     m, cmp = run["metrics"], run["comparison"]
     members = [k for k in cmp.index if k.startswith("alone:")]
-    s = m["sharpe"] if m["sharpe"] is not None else math.nan
-    rows = [("Sharpe >= 0.5", s, s >= TARGETS["sharpe"]),
-            ("Sharpe above buy and hold", f"{s:.3f} vs {m['buy_and_hold_sharpe']:.3f}", s > m["buy_and_hold_sharpe"])]
-    if members: rows.append(("Sharpe above every member alone", f"{s:.3f} vs best {m['best_member_sharpe']:.3f}", s > m["best_member_sharpe"]))
-    if m.get("equal_weight_sharpe") is not None:
-        rows.append(("Sharpe above the equal-weight ensemble", f"{s:.3f} vs {m['equal_weight_sharpe']:.3f}", s > m["equal_weight_sharpe"]))
-    rows += [("max drawdown no worse than -25%", m["max_drawdown"], m["max_drawdown"] >= TARGETS["max_drawdown"]),
-             ("at most 24 trades a year", m["fills_per_year"], m["fills_per_year"] <= TARGETS["fills_per_year"])]
+    num = lambda x: math.nan if x is None else float(x)
+    s = num(m["sharpe"])
+    above = lambda label, other, name="": (label, f"{s:.3f} vs {name}{num(other):.3f}", bool(s > num(other)))
+    rows = [("Sharpe >= 0.5", s, bool(s >= TARGETS["sharpe"])), above("Sharpe above buy and hold", m["buy_and_hold_sharpe"])]
+    if members: rows.append(above("Sharpe above every member alone", m["best_member_sharpe"], "best "))
+    if m.get("equal_weight_sharpe") is not None: rows.append(above("Sharpe above the equal-weight ensemble", m["equal_weight_sharpe"]))
+    dd, fy = num(m["max_drawdown"]), num(m["fills_per_year"])
+    rows += [("max drawdown no worse than -25%", dd, bool(dd >= TARGETS["max_drawdown"])),
+             ("at most 24 trades a year", fy, bool(fy <= TARGETS["fills_per_year"]))]
     return pd.DataFrame(rows, columns=["target", "run", "met"]).set_index("target")
 
 # %% ../../nbs/48_nautilus.report.ipynb #5bad4b76

@@ -191,7 +191,7 @@ def cmd_sweep(args) -> int:
 def add_cli(sub) -> None:
     "Register `sage-nb sweep`."
     p = sub.add_parser("sweep", help="run a grid (or walk-forward study) of backtests as Ray tasks, locally or on a Ray cluster")
-    p.add_argument("spec", help="YAML: run options (data, start, end, detector, model, fee_bps, ...) or config paths (strategy.signal_threshold, ...), "
+    p.add_argument("spec", help="YAML: run options (data, start, end, detector, model, fee_bps, ...) or config paths (strategy.tilt, ...), "
                                 "each mapping to a list; optional walk_forward: {train, test, step, anchored} in bars")
     p.add_argument("--out", required=True, help="sweep folder: results.parquet, report.html, runs/<run_id>/ (re-running the command resumes it)")
     p.add_argument("--workers", type=int, default=None, help="embedded Ray: CPUs, one run each (default: all cores); cluster: most runs in flight")
