@@ -12,11 +12,20 @@ from sage_nb.tirex.engine import TiRexEngine
 logging.getLogger("sage_nb.fallback").setLevel(logging.ERROR)
 
 
-def test_streaming_equals_batch_every_sp500_bar():
-    bars = load_bars("sample:sp500")
+def _streaming_equals_batch(bars):
     batch = detect_regimes(bars, "tirex", engine=TiRexEngine("tirex-mini", horizon=DEFAULT_HORIZON, cache_size=0))
     streamed = TiRexRegimeDetector(engine=TiRexEngine("tirex-mini", horizon=DEFAULT_HORIZON, cache_size=0)).run(bars)
     pd.testing.assert_frame_equal(streamed, batch, check_exact=True)
+
+
+def test_streaming_equals_batch_sp500_2000_bars():
+    "Bar by bar == one batch, bitwise, over the first 2,000 S&P bars (warm-up, the uncertainty rank's window and 1,000+ live bars)."
+    _streaming_equals_batch(load_bars("sample:sp500").iloc[:2000])
+
+
+@pytest.mark.slow
+def test_streaming_equals_batch_every_sp500_bar():
+    _streaming_equals_batch(load_bars("sample:sp500"))
 
 
 def test_every_k_streaming_equals_batch():
