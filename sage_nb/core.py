@@ -98,7 +98,7 @@ class ConfigError(ValueError):
 
 @dataclass
 class ModelConfig:
-    "RDE architecture (spec §3.1 `model`)."
+    "RDE architecture (the `model` section)."
     input_dim: int = 20  # features per bar (see `02_features`)
     sequence_length: int = 100  # bars per window
     d_model: int = 64
@@ -110,7 +110,7 @@ class ModelConfig:
 
 @dataclass
 class TrainingConfig:
-    "RDE training (spec §3.1 `training`)."
+    "RDE training (the `training` section)."
     batch_size: int = 64
     learning_rate: float = 1e-3
     weight_decay: float = 1e-4
@@ -126,14 +126,14 @@ class TrainingConfig:
 
 @dataclass
 class OptimizationConfig:
-    "Export and acceleration (spec §3.1 `optimization`)."
+    "Export and acceleration (the `optimization` section)."
     onnx_opset: int = 17
     tensorrt_fp16: bool = True
     max_batch_size: int = 8
 
 @dataclass
 class DeploymentConfig:
-    "Production inference (spec §3.1 `deployment`)."
+    "Production inference (the `deployment` section)."
     latency_budget_ms: float = 20.0
     fallback_vector: list = field(default_factory=lambda: [0.0] * 8)
 
@@ -153,8 +153,8 @@ class TiRexConfig:
 @dataclass
 class ClassifierConfig:
     "Uncertainty normalisation and regime classification."
-    trend_threshold: float = 0.0005  # per-day return scale of a trend (the seed's 0.001, halved on synthetic validation seeds; see 15_tirex.detect)
-    uncertainty_threshold: float = 0.15  # seed value; a bar is `_transitioning` when its uncertainty rank exceeds 1 - this
+    trend_threshold: float = 0.0005  # per-day return scale of a trend (0.001 a day, halved on synthetic validation seeds; see 15_tirex.detect)
+    uncertainty_threshold: float = 0.15  # a bar is `_transitioning` when its uncertainty rank exceeds 1 - this
     rank_window: int = 252  # bars of history the uncertainty is ranked against
     vol_window: int = 20  # realised-volatility window
     vol_median_window: int = 252  # high_vol when realised vol exceeds its rolling median over this many bars

@@ -46,7 +46,7 @@ OUTPUT_KEYS = ("regime_vector", "mu", "logvar", "context_vector", "reconstructed
 
 class RegimeDetectionEngine(nn.Module):
     "Transformer encoder + β-VAE: `[B, N, F]` feature windows -> `[B, latent_dim]` regime vectors."
-    def __init__(self, config: ModelConfig | None = None):  # architecture; defaults are the spec's
+    def __init__(self, config: ModelConfig | None = None):  # architecture; None gives the default ModelConfig
         super().__init__()
         self.config = c = config or ModelConfig()
         if c.d_model % c.n_heads: raise ValueError(f"d_model {c.d_model} must be divisible by n_heads {c.n_heads}")

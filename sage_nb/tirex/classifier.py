@@ -30,7 +30,7 @@ class RollingMedian:
     def __len__(self): return len(self._fifo)
 
 class RollingVolatility:
-    "Streaming realised volatility and its ratio to the rolling median (the seed's high/low-vol rule)."
+    "Streaming realised volatility and its ratio to the rolling median (the high/low-vol rule)."
     def __init__(self, vol_window: int = 20,  # log returns per volatility estimate
                  median_window: int = 252,  # volatility estimates in the rolling median
                  min_median: int = 20):  # estimates needed before the ratio is reported
@@ -58,7 +58,7 @@ class RawCall:
     confidence: float  # 0..1
 
 def classify_raw(snr: float, uncertainty: float, vol_ratio: float, trend: float, threshold: float) -> RawCall:
-    "Apply the seed's rules to one bar: SNR vs threshold for the trend, vol ratio vs 1 for the volatility level."
+    "Apply the regime rules to one bar: SNR vs threshold for the trend, vol ratio vs 1 for the volatility level."
     t = "bull" if snr > threshold else "bear" if snr < -threshold else "sideways"
     v = "high_vol" if vol_ratio > 1.0 else "low_vol"
     # clarity: how far the SNR sits from the nearest decision boundary, in threshold units (capped at 1)

@@ -16,7 +16,7 @@ __all__ = ['Z80', 'REFERENCE_VOL', 'spread_and_trend', 'trend_snr', 'snr_thresho
 
 # %% ../../nbs/12_tirex.uncertainty.ipynb #a2caca52
 Z80 = 2.5631031310892007  # width of the central 80% of a standard normal: q90 − q10 = Z80 · σ
-REFERENCE_VOL = 0.01  # the daily volatility the seed's 0.001 trend threshold was tuned for
+REFERENCE_VOL = 0.01  # the daily volatility a raw 0.001 trend threshold is calibrated for
 
 def spread_and_trend(quantiles: np.ndarray, last_close: float, levels=(0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)) -> tuple[float, float]:
     "Return-unit spread (q90 − q10)/close and median-implied return for one forecast's final horizon step."
@@ -32,7 +32,7 @@ def trend_snr(trend: float, spread: float) -> float:
     return trend / sigma if sigma > 0 else 0.0
 
 def snr_threshold(trend_threshold: float = 0.001, horizon: int = 1) -> float:
-    "The seed's return threshold mapped to SNR units for a forecast `horizon` bars ahead."
+    "A daily-return trend threshold mapped to SNR units for a forecast `horizon` bars ahead."
     return trend_threshold / REFERENCE_VOL * math.sqrt(horizon)
 
 # %% ../../nbs/12_tirex.uncertainty.ipynb #0d69c838
