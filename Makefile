@@ -46,8 +46,8 @@ check-sync: setup
 test-nbs: setup
 	$(BIN)/python tools/test_nbs.py -n $(NB_WORKERS)
 
-test-py: setup browser
-	$(BIN)/python -m pytest -q tests/
+test-py: setup browser  # one pytest worker per core; a test file stays in one worker (--dist loadfile)
+	$(BIN)/python -m pytest -q -n $(NB_WORKERS) --dist loadfile tests/
 
 test: setup browser check-sync test-nbs test-py
 
