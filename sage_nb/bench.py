@@ -241,7 +241,7 @@ def _bare_run(inst, nt) -> float:
 def _rss_mb() -> float:
     with open("/proc/self/statm") as f: return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
 
-def _pcts(xs): return dict(p50=float(np.percentile(xs, 50)), p95=float(np.percentile(xs, 95)))
+def _p50_p95(xs): return dict(p50=float(np.percentile(xs, 50)), p95=float(np.percentile(xs, 95)))
 
 # %% ../nbs/51_bench.ipynb #b51a0003
 def bench_backtest(quick: bool = False) -> dict:
@@ -266,7 +266,7 @@ def bench_backtest(quick: bool = False) -> dict:
     del rs; gc.collect(); rss1 = _rss_mb()
     rs = run_backtest(syn, detector="fallback", signals=False, report=False)
     del rs; gc.collect(); rss2 = _rss_mb()
-    a, b = _pcts(aware), _pcts(bare)
+    a, b = _p50_p95(aware), _p50_p95(bare)
     return dict(bars=len(bars), repeats=repeats, regime_aware_bars_per_second=a, bare_bars_per_second=b,
                 ratio_p50=a["p50"] / b["p50"], engine_only_bars_per_second=r.metrics["timings"]["engine_bars_per_second"],
                 timings_last_run=r.metrics["timings"], rss_growth_mb=rss1 - rss0, rss_growth_second_run_mb=rss2 - rss1, rss_bars=n_syn,
