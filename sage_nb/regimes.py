@@ -16,7 +16,8 @@ from .cli import CLIError, add_compute_args, add_data_args, check_out, load_data
 from .data import atomic_write
 
 # %% auto #0
-__all__ = ['DETECTORS', 'DEFAULT_DETECTOR', 'uses_tirex', 'make_detector', 'detect_regimes', 'cmd_regimes', 'add_cli']
+__all__ = ['DETECTORS', 'DEFAULT_DETECTOR', 'DETECTOR_HELP', 'uses_tirex', 'make_detector', 'detect_regimes', 'add_detector_args',
+           'check_detector_args', 'cmd_regimes', 'add_cli']
 
 # %% ../nbs/26_regimes.ipynb #cef06fb3
 DETECTORS = ("jump", "tirex", "fallback", "rde")
@@ -56,12 +57,29 @@ def detect_regimes(bars: pd.DataFrame,  # validated bars (see `sage_nb.data.load
     if fault_rate > 0 and getattr(det, "forecaster", None) is not None: det.forecaster = FaultInjector(det.forecaster, fault_rate, fault_seed)
     return det.run(bars, progress=progress)
 
+# %% ../nbs/26_regimes.ipynb #a7d3e002
+DETECTOR_HELP = dict(jump="walk-forward jump models, TiRex spread as uncertainty", tirex="TiRex forecasts through the fallback chain",
+                     fallback="indicators only", rde="the regime engine (needs --rde-model, --rde-map)")
+
+def add_detector_args(p) -> None:
+    "The options that choose and configure a regime detector: `--detector`, `--model`, `--rde-model`, `--rde-map`, `--config`."
+    p.add_argument("--detector", choices=DETECTORS, default=DEFAULT_DETECTOR,
+                   help=f"regime detector (default {DEFAULT_DETECTOR}): " + "; ".join(f"{k}: {v}" for k, v in DETECTOR_HELP.items()))
+    p.add_argument("--model", default=None, help="TiRex model: tirex-mini (default, shipped), a checkpoint path or a Hugging Face id")
+    p.add_argument("--rde-model", default=None, help="detector rde: RDE checkpoint (.pt), ONNX export (.onnx) or TensorRT engine (.engine)")
+    p.add_argument("--rde-map", default=None, help="detector rde: regime_map.json from `sage-nb rde analyze`, fitted on bars before the ones scored")
+    p.add_argument("--config", default=None, help="YAML configuration (see 00_core)")
+
+def check_detector_args(args) -> None:
+    "Refuse `--detector rde` without both of its files (a one-line user error, before any data is read)."
+    if args.detector == "rde" and not (args.rde_model and args.rde_map):
+        raise CLIError("--detector rde needs --rde-model (an RDE .pt, .onnx or .engine file) and --rde-map (regime_map.json from `sage-nb rde analyze`)")
+
 # %% ../nbs/26_regimes.ipynb #4289e9e5
 def cmd_regimes(args) -> int:
     "Run `detect_regimes` on `--data` and write `--out` CSV."
     if args.every < 1: raise CLIError(f"--every must be >= 1, got {args.every}")
-    if args.detector == "rde" and not (args.rde_model and args.rde_map):
-        raise CLIError("--detector rde needs --rde-model (an RDE .pt, .onnx or .engine file) and --rde-map (regime_map.json from `sage-nb rde analyze`)")
+    check_detector_args(args)
     out = check_out(args.out, "file", force=args.force, suffixes=(".csv",))
     cfg = load_config(args.config)
     bars = load_data(args, min_bars=2)
@@ -80,12 +98,8 @@ def add_cli(sub) -> None:
     add_data_args(p)
     p.add_argument("--out", required=True, help="output .csv")
     p.add_argument("--force", action="store_true", help="replace an existing --out file")
-    p.add_argument("--detector", choices=DETECTORS, default=DEFAULT_DETECTOR, help="regime detector (default: jump; see 26_regimes)")
-    p.add_argument("--model", default=None, help="TiRex model: tirex-mini (default, shipped), a checkpoint path, or a Hugging Face id")
-    p.add_argument("--rde-model", default=None, help="detector rde: RDE checkpoint (.pt), ONNX export (.onnx) or TensorRT engine (.engine)")
-    p.add_argument("--rde-map", default=None, help="detector rde: regime_map.json from `sage-nb rde analyze` (fitted on earlier bars)")
+    add_detector_args(p)
     p.add_argument("--context", type=int, default=None, help="bars of TiRex context (default 512, max 2048)")
     p.add_argument("--every", type=int, default=1, help="forecast every k-th bar only (the bars between hold the last forecast)")
-    p.add_argument("--config", default=None, help="YAML configuration (see 00_core)")
     add_compute_args(p)
     p.set_defaults(func=cmd_regimes)

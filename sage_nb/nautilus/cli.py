@@ -10,19 +10,17 @@ from pathlib import Path
 import yaml
 from ..cli import CLIError, add_compute_args, add_data_args, check_out, load_data, parse_when
 from ..core import load_config
-from ..regimes import DEFAULT_DETECTOR, DETECTORS
+from ..regimes import add_detector_args, check_detector_args
 from .report import render_report, report_template
 from .runner import CAPITAL, RUN_FILES, run_backtest, write_results
 
 # %% auto #0
-__all__ = ['GRID_KEYS', 'DETECTOR_HELP', 'read_grid', 'cmd_backtest', 'add_cli']
+__all__ = ['GRID_KEYS', 'read_grid', 'cmd_backtest', 'add_cli']
 
 # %% ../../nbs/49_nautilus.cli.ipynb #3a2ed02b
 GRID_KEYS = {"detector", "model", "rde_model", "rde_map", "fee_bps", "start", "end", "fault_rate", "signals", "capital", "name",
              "bull", "sideways", "bear", "transitioning", "high_vol", "tilt", "vol_target", "vol_window", "max_leverage", "band", "min_hold",
              "long_only", "performance_window", "weight_floor"}
-DETECTOR_HELP = dict(jump="walk-forward jump models, TiRex spread as uncertainty", tirex="TiRex forecasts through the fallback chain",
-                     fallback="indicators only", rde="the regime engine (needs --rde-model, --rde-map)")
 
 def read_grid(path) -> list[dict]:
     "Parameter sets from a YAML grid: a list of mappings (or `{runs: [...]}`), each with an optional `name`."
@@ -66,8 +64,7 @@ def cmd_backtest(args) -> int:
     if args.fee_bps < 0: raise CLIError(f"--fee-bps must be >= 0, got {args.fee_bps}")
     if not 0 <= args.fault_rate <= 1: raise CLIError(f"--fault-rate must lie in [0, 1], got {args.fault_rate}")
     if not args.capital > 0: raise CLIError(f"--capital must be > 0, got {args.capital}")
-    if args.detector == "rde" and not (args.rde_model and args.rde_map):
-        raise CLIError("--detector rde needs --rde-model (an RDE .pt, .onnx or .engine file) and --rde-map (regime_map.json from `sage-nb rde analyze`)")
+    check_detector_args(args)
     base = dict(detector=args.detector, model=args.model, fee_bps=args.fee_bps, start=args.start, end=args.end, fault_rate=args.fault_rate,
                 rde_model=args.rde_model, rde_map=args.rde_map, signals=not args.no_signals, capital=args.capital)
     runs = _grid_runs(args, base)
@@ -96,18 +93,13 @@ def add_cli(sub) -> None:
     add_data_args(p)
     p.add_argument("--out", required=True, help="output directory (metrics.json, regimes.csv, signals.csv, equity.csv, trades.csv, weights.csv, alternatives.csv, comparison.csv, report.html)")
     p.add_argument("--force", action="store_true", help="replace an earlier run in --out (its stale files are removed)")
-    p.add_argument("--detector", choices=list(DETECTORS), default=DEFAULT_DETECTOR,
-                   help=f"regime detector (default {DEFAULT_DETECTOR}): " + "; ".join(f"{k}: {v}" for k, v in DETECTOR_HELP.items() if k in DETECTORS))
-    p.add_argument("--model", default=None, help="TiRex model: tirex-mini (default), a checkpoint path or a Hugging Face id")
-    p.add_argument("--rde-model", default=None, help="detector rde: the RDE checkpoint (.pt), ONNX export (.onnx) or TensorRT engine (.engine)")
-    p.add_argument("--rde-map", default=None, help="detector rde: regime_map.json written by `sage-nb rde analyze` on bars before the backtest")
+    add_detector_args(p)
     p.add_argument("--fee-bps", type=float, default=10.0, help="fee per side in basis points of notional (default 10)")
     p.add_argument("--capital", type=float, default=CAPITAL, help=f"starting capital in the instrument's currency (default {CAPITAL:,.0f})")
     p.add_argument("--no-signals", action="store_true", help="trade the regime filter alone, without the ensemble tilt "
                                                              "(no signal actor; needs no [ensemble] extra)")
     p.add_argument("--start", default=None, help="first date (bar close, UTC) to keep, YYYY-MM-DD")
     p.add_argument("--end", default=None, help="last date (bar close, UTC) to keep, inclusive, YYYY-MM-DD")
-    p.add_argument("--config", default=None, help="YAML configuration (see 00_core)")
     p.add_argument("--grid", default=None, help="YAML list of parameter sets: one run and report per set under OUT/<name>")
     p.add_argument("--fault-rate", type=float, default=0.0, help="share of TiRex calls made to fail (fault injection)")
     p.add_argument("--no-report", action="store_true", help="skip the papermill report")
