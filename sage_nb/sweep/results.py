@@ -13,7 +13,7 @@ import pandas as pd
 import sage_nb
 from ..core import ConfigError
 from ..data import atomic_write
-from ..nautilus.runner import CAPITAL, METRIC_KEYS, bars_per_year, nt_ratios, render_report
+from ..nautilus.runner import CAPITAL, METRIC_KEYS, nt_ratios, render_report
 from .spec import Run, Spec
 
 # %% auto #0
@@ -51,7 +51,7 @@ def fold_returns(out, row) -> dict:
     test = eq.index >= pd.Timestamp(row["test_first"])
     r = eq.equity.pct_change()
     return dict(test=r[test], train=r[~test].iloc[1:], buy_hold=eq.close.pct_change()[test], before=eq.index[~test][-1],
-                fills=int((fills.ts > eq.index[~test][-1]).sum()), days=252 if bars_per_year(eq) == 252.0 else 365)  # trading days a year, as `metrics.json` (daily bars: an exchange; intraday: a 24/7 market)
+                fills=int((fills.ts > eq.index[~test][-1]).sum()), days=json.loads((d / "metrics.json").read_text())["ratio_basis"]["days_per_year"])  # the annualisation the run itself used
 
 def score_returns(returns: pd.Series, before, days: int) -> dict:  # `days`: trading days a year (252 or 365)
     "Total return, Sharpe, Sortino and max drawdown of per-bar returns starting after bar `before` (the statistics of `metrics.json`)."
