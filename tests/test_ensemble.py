@@ -107,7 +107,7 @@ def test_weights_floor_and_sum(metric, floor):
         assert abs(sum(w.values()) - 1.0) <= 1e-12
         assert min(w.values()) >= floor
         assert -1.0 <= mgr.combine(dict(zip(MODEL_NAMES, sig[i]))) <= 1.0
-    assert mgr.n_calls == len(regs) and len(mgr.history) == len(regs)
+    assert mgr.n_calls == len(regs) and mgr.last == (len(regs) - 1, w)  # only the latest weights are kept
 
 
 def test_project_floor_exact():

@@ -67,6 +67,7 @@ def test_grid_runs_several_reports(tmp_path):
     (["--detector", "rde"], "needs --rde-model"),
     (["--detector", "rde", "--rde-model", "/no/such/rde.pt", "--rde-map", "/no/such/map.json"], "not found"),
     (["--fee-bps", "-1"], "--fee-bps"),
+    (["--chunk-size", "0"], "--chunk-size"),
     (["--start", "2030-01-01"], "need at least 2"),
     (["--model", "/no/such/model.ckpt"], "not found"),
 ])

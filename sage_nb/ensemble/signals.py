@@ -10,14 +10,18 @@ import math, time, warnings
 from collections import deque
 import numpy as np
 import pandas as pd
+from fastcore.basics import patch
 from ..core import TiRexConfig, require
+from .kernels import (
+    ALPHA_FACTORS, FACTOR_LOOKBACK, ArrayWindow, WalkForwardRidge, alpha_factors, bar_terms, factor_row_from, first_fit,
+    nan_mean_std, nan_pearson, nansum, pairs_pearson, return_windows, tsfresh_twin)
+from .kernels import factor_row, forward_returns, walk_forward_ridge  # defined here before; still importable from here
 
 # %% auto #0
-__all__ = ['MODEL_NAMES', 'BAR_FIELDS', 'ALPHA_FACTORS', 'TIREX_LEVELS', 'CATCH22_NAMES', 'TSFRESH_FEATURES', 'bar_rows',
-           'SignalStream', 'SignalModel', 'alpha_factors', 'factor_row', 'AlphaForgeStream', 'AlphaForgeSignal',
-           'QuantileForecaster', 'TiRexStream', 'TiRexSignal', 'forward_returns', 'WalkForwardRidge',
-           'walk_forward_ridge', 'return_windows', 'WindowRidgeStream', 'Catch22Signal', 'TsfreshSignal',
-           'default_models', 'EnsembleStream', 'ensemble_signals', 'signal_scores']
+__all__ = ['MODEL_NAMES', 'BAR_FIELDS', 'TIREX_LEVELS', 'CATCH22_NAMES', 'TSFRESH_FEATURES', 'bar_rows', 'SignalStream',
+           'SignalModel', 'AlphaForgeStream', 'AlphaForgeSignal', 'QuantileForecaster', 'TiRexStream', 'TiRexSignal',
+           'WindowRidgeStream', 'Catch22Signal', 'TsfreshSignal', 'default_models', 'EnsembleStream',
+           'ensemble_signals', 'signal_scores']
 
 # %% ../../nbs/30_ensemble.signals.ipynb #8750c938
 MODEL_NAMES = ("alphaforge", "tirex", "catch22", "tsfresh")
@@ -60,113 +64,38 @@ class SignalModel:
         return pd.Series(out, index=bars.index, name=self.name, dtype="float64")
     def __repr__(self): return f"{type(self).__name__}(warmup={self.warmup})"
 
-# %% ../../nbs/30_ensemble.signals.ipynb #8860177b
-ALPHA_FACTORS = ("mom_20", "mom_60_5", "rev_5", "lowvol_20", "vol_compress", "vp_corr_10", "range_pos_20",
-                 "hl_range_10", "close_loc_5", "vol_trend", "ma_gap_50", "skew_20")
-_FACTOR_LOOKBACK = 60  # the first bar at which every factor is defined (`mom_60_5`, `vol_compress` need 61 closes)
-
-def _finite(x: pd.Series) -> pd.Series:
-    "Replace ±inf by NaN (0/0 or x/0 in a formula)."
-    return x.where(np.isfinite(x))
-
-def alpha_factors(bars: pd.DataFrame) -> pd.DataFrame:
-    "The 12 formulaic factors of `ALPHA_FACTORS` (NaN until each one's look-back is filled)."
-    c, h, l, v = (bars[k].astype("float64") for k in ("close", "high", "low", "volume"))
-    logc = np.log(c)
-    r = logc.diff()
-    rng = h - l
-    f = {"mom_20": logc - logc.shift(20),
-         "mom_60_5": logc.shift(5) - logc.shift(60),
-         "rev_5": -(logc - logc.shift(5)),
-         "lowvol_20": -r.rolling(20, min_periods=20).std(),
-         "vol_compress": -np.log(r.rolling(10, min_periods=10).std() / r.rolling(60, min_periods=60).std()),
-         "vp_corr_10": -c.rolling(10, min_periods=10).corr(v),
-         "range_pos_20": 2 * (c - l.rolling(20, min_periods=20).min())
-                         / (h.rolling(20, min_periods=20).max() - l.rolling(20, min_periods=20).min()) - 1,
-         "hl_range_10": -np.log(h / l).rolling(10, min_periods=10).mean(),
-         "close_loc_5": ((2 * c - h - l) / rng.where(rng > 0)).fillna(0.0).rolling(5, min_periods=5).mean(),
-         "vol_trend": np.log(v.rolling(5, min_periods=5).mean() / v.rolling(20, min_periods=20).mean()),
-         "ma_gap_50": logc - np.log(c.rolling(50, min_periods=50).mean()),
-         "skew_20": -r.rolling(20, min_periods=20).skew()}
-    out = pd.DataFrame({k: _finite(x) for k, x in f.items()}, index=bars.index)[list(ALPHA_FACTORS)]
-    # factors that are undefined for degenerate inputs (constant volume, zero range) after their look-back carry no view
-    out.iloc[_FACTOR_LOOKBACK:] = out.iloc[_FACTOR_LOOKBACK:].fillna(0.0)
-    return out.astype("float64")
-
-# %% ../../nbs/30_ensemble.signals.ipynb #a1f0c010
-def _std(x: np.ndarray) -> float: return float(np.std(x, ddof=1)) if len(x) > 1 else math.nan
-
-def _corr(x: np.ndarray, y: np.ndarray) -> float:
-    xc, yc = x - x.mean(), y - y.mean()
-    d = math.sqrt(float((xc * xc).sum()) * float((yc * yc).sum()))
-    return float((xc * yc).sum()) / d if d > 0 else math.nan
-
-def _skew(x: np.ndarray) -> float:
-    n, xc = len(x), x - x.mean()
-    m2, m3 = float((xc ** 2).mean()), float((xc ** 3).mean())
-    return math.sqrt(n * (n - 1)) / (n - 2) * m3 / m2 ** 1.5 if m2 > 0 else math.nan
-
-def factor_row(o: np.ndarray, h: np.ndarray, l: np.ndarray, c: np.ndarray, v: np.ndarray) -> np.ndarray:
-    "The 12 factors at the LAST bar of trailing OHLCV arrays (oldest first; 61 bars define them all)."
-    n, logc = len(c), np.log(c)
-    r = np.diff(logc)
-    lag = lambda k: logc[-1 - k] if n > k else math.nan
-    f = np.full(len(ALPHA_FACTORS), np.nan)
-    with np.errstate(all="ignore"):
-        f[0], f[1], f[2] = logc[-1] - lag(20), lag(5) - lag(60), -(logc[-1] - lag(5))
-        if len(r) >= 20: f[3], f[11] = -_std(r[-20:]), -_skew(r[-20:])
-        if len(r) >= 60: f[4] = -np.log(_std(r[-10:]) / _std(r[-60:]))
-        if n >= 10: f[5], f[7] = -_corr(c[-10:], v[-10:]), -float(np.log(h[-10:] / l[-10:]).mean())
-        if n >= 20:
-            lo, hi = l[-20:].min(), h[-20:].max()
-            f[6] = 2 * (c[-1] - lo) / (hi - lo) - 1 if hi > lo else math.nan
-            f[9] = np.log(v[-5:].mean() / v[-20:].mean())
-        if n >= 5:
-            rng = h[-5:] - l[-5:]
-            f[8] = float(np.where(rng > 0, (2 * c[-5:] - h[-5:] - l[-5:]) / np.where(rng > 0, rng, 1.0), 0.0).mean())
-        if n >= 50: f[10] = logc[-1] - math.log(c[-50:].mean())
-    f[~np.isfinite(f)] = np.nan
-    return np.nan_to_num(f, nan=0.0) if n > _FACTOR_LOOKBACK else f  # no view for a degenerate factor after the look-back
-
 # %% ../../nbs/30_ensemble.signals.ipynb #953f760b
-def _nan_mean_std(A: np.ndarray, min_periods: int) -> tuple[np.ndarray, np.ndarray]:
-    "Column mean and std (ddof=1) over finite entries; NaN where fewer than `min_periods`."
-    ok = np.isfinite(A); cnt = ok.sum(0)
-    mu = np.where(ok, A, 0.0).sum(0) / np.maximum(cnt, 1)
-    dev = np.where(ok, A - mu, 0.0)
-    sd = np.sqrt((dev * dev).sum(0) / np.maximum(cnt - 1, 1))
-    return np.where(cnt >= min_periods, mu, np.nan), np.where(cnt >= min_periods, sd, np.nan)
-
-def _nan_pearson(X: np.ndarray, y: np.ndarray, min_periods: int) -> np.ndarray:
-    "Pearson correlation of each column of X with y over rows where both are finite; NaN below `min_periods` or without variance."
-    ok = np.isfinite(X) & np.isfinite(y)[:, None]; n = np.maximum(ok.sum(0), 1)
-    dx = np.where(ok, X - np.where(ok, X, 0.0).sum(0) / n, 0.0)
-    dy = np.where(ok, y[:, None] - np.where(ok, y[:, None], 0.0).sum(0) / n, 0.0)
-    den = np.sqrt((dx * dx).sum(0) * (dy * dy).sum(0))
-    return np.where((ok.sum(0) >= min_periods) & (den > 0), (dx * dy).sum(0) / np.where(den > 0, den, 1.0), np.nan)
-
 class AlphaForgeStream(SignalStream):
     "Streaming `alphaforge`: factor row, trailing z-score, lagged-z / realised-return IC, IC-weighted z."
     def __init__(self, m: "AlphaForgeSignal"):
-        super().__init__(m.warmup); self.m = m
-        self.bars, self.F = deque(maxlen=_FACTOR_LOOKBACK + 1), deque(maxlen=m.z_window)
+        super().__init__(m.warmup); self.m = m; k = len(ALPHA_FACTORS)
+        self.bars = [ArrayWindow(FACTOR_LOOKBACK + 1) for _ in range(7)]  # h, l, c, v and their `bar_terms`
+        self.r, self.F = ArrayWindow(FACTOR_LOOKBACK), ArrayWindow(m.z_window, (k,))  # 1-bar log returns; factor rows
         self.zlag, self.logc = deque(maxlen=m.horizon + 1), deque(maxlen=m.horizon + 1)
-        self.pz, self.pr = deque(maxlen=m.ic_window), deque(maxlen=m.ic_window)  # (z at s, realised return s -> s + h) pairs
-        self.z = self.ic = np.full(len(ALPHA_FACTORS), np.nan)
+        self.P = ArrayWindow(m.ic_window, (k + 2,))  # pairs: z at s, realised return s -> s + h (twice, see `pairs_pearson`)
+        self.bad_F = self.bad_P = -1  # the last factor row / pair with a NaN (counted in appends)
+        self.z = self.ic = np.full(k, np.nan)
     def _step(self, i, ts, o, h, l, c, v):
-        m = self.m
-        self.bars.append((o, h, l, c, v))
-        f = factor_row(*np.array(self.bars).T)
+        m, k, B = self.m, len(ALPHA_FACTORS), self.bars
+        for w, x in zip(B, (h, l, c, v, *bar_terms(np.float64(h), np.float64(l), np.float64(c)))): w.append(x)
+        if len(B[4]) > 1: self.r.append(B[4].view(2)[1] - B[4].view(2)[0])
+        f = factor_row_from(*(w.view() for w in B[:5]), self.r.view(), *(w.view() for w in B[5:]))
         self.F.append(f)
-        mu, sd = _nan_mean_std(np.array(self.F), m.min_periods)
-        with np.errstate(all="ignore"): self.z = np.clip(np.where(sd > 1e-12, (f - mu) / np.where(sd > 1e-12, sd, 1.0), np.nan), -3, 3)
+        if np.isnan(f).any(): self.bad_F = self.F.count - 1
+        mu, sd = nan_mean_std(self.F.view(), m.min_periods, finite=self.bad_F < self.F.count - len(self.F))
+        with np.errstate(all="ignore"):
+            ok = sd > 1e-12
+            self.z = np.minimum(np.maximum(np.where(ok, (f - mu) / np.where(ok, sd, 1.0), np.nan), -3), 3)  # = np.clip
         self.zlag.append(self.z); self.logc.append(math.log(c))
-        full = len(self.logc) == m.horizon + 1
-        self.pz.append(self.zlag[0] if full else np.full(len(f), np.nan)); self.pr.append(self.logc[-1] - self.logc[0] if full else math.nan)
-        self.ic = _nan_pearson(np.array(self.pz), np.array(self.pr), m.min_periods)
-        p, a = self.ic * self.z, np.abs(self.ic)
-        if not np.isfinite(p).any() or not np.nansum(a) > 0: return math.nan
-        return math.tanh(float(np.nansum(p)) / float(np.nansum(a)))
+        zs, r = (self.zlag[0], self.logc[-1] - self.logc[0]) if len(self.logc) == m.horizon + 1 else (np.full(k, np.nan), math.nan)
+        self.P.append(np.concatenate([zs, (r, r)]))
+        if not (math.isfinite(r) and np.isfinite(zs).all()): self.bad_P = self.P.count - 1
+        P = self.P.view()
+        self.ic = pairs_pearson(P, m.min_periods) if self.bad_P < self.P.count - len(P) else nan_pearson(P[:, :k], P[:, k], m.min_periods)
+        p = self.ic * self.z
+        if not np.isfinite(p).any(): return math.nan
+        a = nansum(np.abs(self.ic))
+        return math.tanh(nansum(p) / a) if a > 0 else math.nan
 
 # %% ../../nbs/30_ensemble.signals.ipynb #a1f0c003
 class AlphaForgeSignal(SignalModel):
@@ -181,7 +110,7 @@ class AlphaForgeSignal(SignalModel):
             raise ValueError(f"AlphaForgeSignal: bad windows horizon={horizon} z_window={z_window} ic_window={ic_window} min_periods={min_periods}")
         self.horizon, self.z_window, self.ic_window, self.min_periods = horizon, z_window, ic_window, min_periods
         # first z-score at LOOKBACK + mp - 1; first IC needs that z-score h bars back plus mp - 1 more pairs
-        self.warmup = _FACTOR_LOOKBACK + 2 * (min_periods - 1) + horizon
+        self.warmup = FACTOR_LOOKBACK + 2 * (min_periods - 1) + horizon
 
     def stream(self) -> AlphaForgeStream: return AlphaForgeStream(self)
 
@@ -204,7 +133,8 @@ class TiRexStream(SignalStream):
     "Streaming `tirex`: score of the bar's forecast over the trailing RMS of the scores."
     def __init__(self, m: "TiRexSignal", forecaster):
         super().__init__(m.warmup); self.m, self.forecaster = m, forecaster
-        self.s2, self.errors, self.last_error = deque(maxlen=m.scale_window), 0, None
+        self.s2, self.errors, self.last_error = ArrayWindow(m.scale_window), 0, None
+        self.bad = -1  # the last non-finite squared score (counted in appends)
     def _step(self, i, ts, o, h, l, c, v):
         try: pred = self.forecaster(i, ts, c)
         except Exception as e:  # a failing or refused forecast: no view at this bar, counted (the caller may log it)
@@ -214,9 +144,12 @@ class TiRexStream(SignalStream):
             q = (pred.quantiles if hasattr(pred, "quantiles") else pred)[self.m.step]  # a TiRexPrediction or a quantile row
             if q[8] - q[0] > 0: s = (q[4] - c) / (q[8] - q[0])
         self.s2.append(s * s)
-        a = np.array(self.s2); ok = np.isfinite(a)
-        if ok.sum() < self.m.min_periods or not math.isfinite(s): return math.nan
-        rms = math.sqrt(a[ok].sum() / ok.sum())
+        if not math.isfinite(s * s): self.bad = self.s2.count - 1
+        a = self.s2.view()
+        if self.bad < self.s2.count - len(a): n, ss = len(a), a.sum()  # no NaN in the window
+        else: ok = np.isfinite(a); n, ss = int(ok.sum()), a[ok].sum()
+        if n < self.m.min_periods or not math.isfinite(s): return math.nan
+        rms = math.sqrt(ss / n)
         return math.tanh(s / rms) if rms > 0 else math.nan
 
 # %% ../../nbs/30_ensemble.signals.ipynb #a1f0c005
@@ -267,76 +200,19 @@ class TiRexSignal(SignalModel):
             return (q[4] - c) / (q[8] - q[0]) if q is not None and q[8] - q[0] > 0 else math.nan
         return pd.Series([one(i, ts, c) for i, (ts, c) in enumerate(bars["close"].items())], index=bars.index, name="tirex_score")
 
-# %% ../../nbs/30_ensemble.signals.ipynb #8c79d557
-def forward_returns(close: pd.Series | np.ndarray, horizon: int) -> np.ndarray:
-    "Label of bar s: log(c[s+h] / c[s]) (NaN for the last `horizon` bars)."
-    logc = np.log(np.asarray(close, dtype=np.float64))
-    y = np.full(len(logc), np.nan)
-    if len(logc) > horizon: y[:-horizon] = logc[horizon:] - logc[:-horizon]
-    return y
-
-class WalkForwardRidge:
-    "Streaming standardised ridge, refit at bars t % refit_every == 0 on the pairs with s + horizon <= t."
-    def __init__(self, k: int, horizon: int, refit_every: int = 21, train_window: int = 1000, min_train: int = 252, alpha: float = 1.0):
-        self.k, self.horizon, self.refit_every, self.train_window, self.min_train, self.alpha = k, horizon, refit_every, train_window, min_train, alpha
-        self.X, self.Y = deque(maxlen=train_window + horizon), deque(maxlen=train_window + horizon)
-        self.t, self.fit = 0, None
-    def update(self, x: np.ndarray, y_done: float) -> float:
-        "Bar t's prediction from its feature row `x`; `y_done` is the label of bar t - horizon, realised now."
-        t = self.t; self.t += 1
-        self.X.append(np.asarray(x, np.float64)); self.Y.append(math.nan)
-        if t >= self.horizon and math.isfinite(y_done): self.Y[-1 - self.horizon] = float(y_done)
-        if t % self.refit_every == 0: self._refit(t)
-        if self.fit is None: return math.nan
-        mu, sd, beta, spread = self.fit
-        return float(((self.X[-1] - mu) / sd * beta).sum()) / spread
-    def _refit(self, t: int):
-        self.fit, n = None, min(len(self.X) - self.horizon, t - self.horizon + 1, self.train_window)  # rows s <= t - h
-        if n <= 0: return
-        X, y = np.array(list(self.X)[-self.horizon - n: len(self.X) - self.horizon]), np.array(list(self.Y)[-self.horizon - n: len(self.Y) - self.horizon])
-        ok = np.isfinite(X).all(axis=1) & np.isfinite(y)
-        if ok.sum() < self.min_train: return
-        Xt, yt = X[ok], y[ok]
-        mu, sd = Xt.mean(axis=0), Xt.std(axis=0)
-        sd = np.where(sd > 1e-12, sd, 1.0)
-        Z = (Xt - mu) / sd
-        beta = np.linalg.solve(Z.T @ Z + self.alpha * len(yt) * np.eye(self.k), Z.T @ (yt - yt.mean()))
-        spread = (Z * beta).sum(axis=1).std()
-        if spread > 0: self.fit = (mu, sd, beta, spread)
-
-def walk_forward_ridge(X: np.ndarray,  # [n, k] features, row t known at bar t (NaN rows are skipped)
-                       y: np.ndarray,  # [n] labels, y[s] realised at bar s + horizon
-                       horizon: int, refit_every: int = 21, train_window: int = 1000, min_train: int = 252,
-                       alpha: float = 1.0) -> np.ndarray:
-    "`WalkForwardRidge` replayed over arrays: standardised predictions, NaN before the first fit."
-    m = WalkForwardRidge(X.shape[1], horizon, refit_every, train_window, min_train, alpha)
-    return np.array([m.update(X[t], y[t - horizon] if t >= horizon else math.nan) for t in range(len(X))])
-
-def _first_fit(n_first_feature: int, horizon: int, refit_every: int, min_train: int) -> int:
-    "First refit bar with `min_train` labelled pairs when features start at bar `n_first_feature`."
-    t = n_first_feature + min_train - 1 + horizon
-    return int(math.ceil(t / refit_every) * refit_every)
-
-def return_windows(close: pd.Series, window: int) -> np.ndarray:
-    "[n, window] trailing 1-bar log returns ending at each bar (NaN rows for the first `window` bars)."
-    r = np.diff(np.log(np.asarray(close, dtype=np.float64)))
-    W = np.full((len(close), window), np.nan)
-    if len(r) >= window: W[window:] = np.lib.stride_tricks.sliding_window_view(r, window)
-    return W
-
 # %% ../../nbs/30_ensemble.signals.ipynb #0848bfb4
 class WindowRidgeStream(SignalStream):
     "Streaming `catch22` / `tsfresh`: features of the last `window` log returns -> `WalkForwardRidge` -> tanh."
     def __init__(self, m: "_WindowRidge"):
         super().__init__(m.warmup); self.m = m
-        self.logc = deque(maxlen=max(m.window, m.horizon) + 1)
+        self.logc = ArrayWindow(max(m.window, m.horizon) + 1)
         self.ridge = WalkForwardRidge(len(m.feature_names), m.horizon, m.refit_every, m.train_window, m.min_train, m.alpha)
     def _step(self, i, ts, o, h, l, c, v):
         m = self.m
         self.logc.append(math.log(c))
-        L = np.array(self.logc)
-        x = m.window_vector(np.diff(L[-m.window - 1:])) if len(L) > m.window else np.full(len(m.feature_names), np.nan)
-        return math.tanh(self.ridge.update(x, L[-1] - L[-1 - m.horizon] if len(L) > m.horizon else math.nan))
+        L = self.logc.view(); n = len(L)
+        x = m.window_vector(L[n - m.window:] - L[n - m.window - 1:-1]) if n > m.window else np.full(self.ridge.k, np.nan)
+        return math.tanh(self.ridge.update(x, L[-1] - L[-1 - m.horizon] if n > m.horizon else math.nan))
 
 class _WindowRidge(SignalModel):
     "Shared walk-forward ridge on features of trailing return windows."
@@ -351,13 +227,14 @@ class _WindowRidge(SignalModel):
                              f"train_window={train_window} min_train={min_train} alpha={alpha}")
         self.window, self.horizon, self.refit_every, self.train_window, self.min_train, self.alpha = \
             window, horizon, refit_every, train_window, min_train, alpha
-        self.warmup = _first_fit(window, horizon, refit_every, min_train)
+        self.warmup = first_fit(window, horizon, refit_every, min_train)
 
     def stream(self) -> WindowRidgeStream: return WindowRidgeStream(self)
 
     def window_vector(self, w: np.ndarray) -> np.ndarray:
         "The feature row of one return window (non-finite values -> 0)."
-        return np.nan_to_num(self._window_features(np.asarray(w, np.float64)), nan=0.0, posinf=0.0, neginf=0.0)
+        x = self._window_features(np.asarray(w, np.float64))
+        return np.where(np.isfinite(x), x, 0.0)
 
     def features(self, bars: pd.DataFrame) -> pd.DataFrame:
         "Feature rows per bar (NaN for the first `window` bars)."
@@ -369,6 +246,12 @@ class _WindowRidge(SignalModel):
 
 # %% ../../nbs/30_ensemble.signals.ipynb #a1f0c006
 CATCH22_NAMES = None  # filled on first use from pycatch22 (22 catch22 names + DN_Mean, DN_Spread_Std)
+_LIBS = {}
+
+def _lib(module: str, purpose: str):
+    "`require(module, purpose)`, looked up once: the feature members call their library at every bar."
+    if module not in _LIBS: _LIBS[module] = require(module, purpose)
+    return _LIBS[module]
 
 class Catch22Signal(_WindowRidge):
     "pycatch22 catch24 features of trailing return windows -> walk-forward ridge."
@@ -377,13 +260,12 @@ class Catch22Signal(_WindowRidge):
     def feature_names(self):
         global CATCH22_NAMES
         if CATCH22_NAMES is None:
-            pycatch22 = require("pycatch22", "the catch22 signal")
-            CATCH22_NAMES = tuple(pycatch22.catch22_all([0.0, 1.0, 0.5, 2.0, 1.5, 0.2, 0.9, 1.1], catch24=True)["names"])
+            CATCH22_NAMES = tuple(_lib("pycatch22", "the catch22 signal").catch22_all([0.0, 1.0, 0.5, 2.0, 1.5, 0.2, 0.9, 1.1], catch24=True)["names"])
         return CATCH22_NAMES
     def _window_features(self, w: np.ndarray) -> np.ndarray:
-        pycatch22 = require("pycatch22", "the catch22 signal")
-        return np.array(pycatch22.catch22_all(w.tolist(), catch24=True)["values"], dtype=np.float64)
+        return np.array(_lib("pycatch22", "the catch22 signal").catch22_all(w.tolist(), catch24=True)["values"], dtype=np.float64)
 
+# %% ../../nbs/30_ensemble.signals.ipynb #6e1f0a92
 TSFRESH_FEATURES = {
     "mean": None, "standard_deviation": None, "skewness": None, "kurtosis": None,
     "autocorrelation": [{"lag": 1}, {"lag": 2}], "linear_trend": [{"attr": "slope"}],
@@ -392,32 +274,46 @@ TSFRESH_FEATURES = {
     "ratio_beyond_r_sigma": [{"r": 1.5}], "last_location_of_maximum": None, "first_location_of_minimum": None,
     "sum_values": None}
 
+def _tsfresh_param(v) -> str:
+    "A parameter value as tsfresh spells it in a column name (strings quoted)."
+    return f'"{v}"' if isinstance(v, str) else str(v)
+
+# %% ../../nbs/30_ensemble.signals.ipynb #b7d3e5c4
 class TsfreshSignal(_WindowRidge):
     "tsfresh feature calculators (`TSFRESH_FEATURES`) on trailing return windows -> walk-forward ridge."
     name = "tsfresh"
-    def __init__(self, fc_parameters: dict | None = None, **kw):  # tsfresh feature settings (default `TSFRESH_FEATURES`)
-        self.fc_parameters = dict(TSFRESH_FEATURES if fc_parameters is None else fc_parameters)
+    def __init__(self, fc_parameters: dict | None = None,  # tsfresh feature settings (default `TSFRESH_FEATURES`)
+                 twins: bool = True,  # numpy twins (`tsfresh_twin`) for the slow calculators: the same values, faster
+                 **kw):
+        self.fc_parameters, self.twins = dict(TSFRESH_FEATURES if fc_parameters is None else fc_parameters), twins
         super().__init__(**kw)
     @property
     def feature_names(self):
         "Column names as `tsfresh.extract_features` writes them."
         return tuple(f"value__{f}" + "".join(f"__{k}_{_tsfresh_param(v)}" for k, v in p.items())
                      for f, ps in self.fc_parameters.items() for p in (ps or [{}]))
-    def _window_features(self, w: np.ndarray) -> np.ndarray:
-        fc = require("tsfresh.feature_extraction.feature_calculators", "the tsfresh signal")
-        out = []
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            for f, ps in self.fc_parameters.items():
-                fn = getattr(fc, f)
-                if ps is None: out.append(fn(w))
-                elif getattr(fn, "fctype", None) == "combiner": out.extend(v for _, v in fn(w, ps))
-                else: out.extend(fn(w, **p) for p in ps)
-        return np.array(out, dtype=np.float64)
+    def _calculators(self) -> list:
+        "(calculator, parameters, combiner?, twin or None) per entry of `fc_parameters`, looked up once (not pickled)."
+        if self.__dict__.get("_calcs") is None:
+            fc = _lib("tsfresh.feature_extraction.feature_calculators", "the tsfresh signal")
+            self._calcs = [(getattr(fc, f), ps, getattr(getattr(fc, f), "fctype", None) == "combiner", tsfresh_twin(f, ps) if self.twins else None)
+                           for f, ps in self.fc_parameters.items()]
+        return self._calcs
+    def __getstate__(self): return {k: v for k, v in self.__dict__.items() if k != "_calcs"}
+    def stream(self) -> WindowRidgeStream: self._calculators(); return super().stream()  # import tsfresh now, not at the first bar
 
-def _tsfresh_param(v) -> str:
-    "A parameter value as tsfresh spells it in a column name (strings quoted)."
-    return f'"{v}"' if isinstance(v, str) else str(v)
+# %% ../../nbs/30_ensemble.signals.ipynb #c8e4f6d5
+@patch
+def _window_features(self: TsfreshSignal, w: np.ndarray) -> np.ndarray:
+    twins, out = len(w) > 3 and bool(np.isfinite(w).all()), []  # the twins cover finite windows of 4+ values
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for fn, ps, combiner, twin in self._calculators():
+            if twins and twin is not None: out.extend(twin(w, ps))
+            elif ps is None: out.append(fn(w))
+            elif combiner: out.extend(v for _, v in fn(w, ps))
+            else: out.extend(fn(w, **p) for p in ps)
+    return np.array(out, dtype=np.float64)
 
 # %% ../../nbs/30_ensemble.signals.ipynb #3bcb3dc2
 def default_models(tirex_quantiles: np.ndarray | None = None,  # precomputed TiRex quantiles aligned with the bars

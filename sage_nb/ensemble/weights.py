@@ -87,7 +87,7 @@ class ModelWeightManager:
         "Forget all history (scores, previous signals, counters)."
         self._sig = deque(maxlen=self.window); self._ret = deque(maxlen=self.window)
         self._prev, self.weights = None, None
-        self.n_updates, self.n_calls, self.history = 0, 0, []
+        self.n_updates, self.n_calls, self.last = 0, 0, None
         self.last_edges = np.zeros(len(self.models))
 
 # %% ../../nbs/31_ensemble.weights.ipynb #52e9ab74
@@ -124,7 +124,7 @@ def update(self: ModelWeightManager, ts, signals: dict, bar_return: float, regim
     self.n_calls += 1
     if self.weights is None or max(abs(new[m] - self.weights[m]) for m in self.models) > 1e-12: self.n_updates += 1
     self.weights = new
-    self.history.append((ts, new))
+    self.last = (ts, new)
     return new
 
 def combine(self: ModelWeightManager, signals: dict, weights: dict | None = None) -> float:

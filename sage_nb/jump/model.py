@@ -11,54 +11,48 @@ from collections import deque
 import numpy as np
 import pandas as pd
 from fastcore.basics import patch
+from numba import njit
 from ..features import EWM_FEATURES
 
 # %% auto #0
-__all__ = ['JUMP_FEATURES', 'exact_dp', 'library_speed', 'JumpFit', 'fit_jump', 'OnlineJump', 'strategy_sharpe',
+__all__ = ['JUMP_FEATURES', 'exact_dp', 'library_speed', 'JumpFit', 'fit_jumps', 'fit_jump', 'OnlineJump', 'strategy_sharpe',
            'WalkForwardJump', 'walk_forward_states']
 
 # %% ../../nbs/17_jump.model.ipynb #347eadf1
 JUMP_FEATURES = EWM_FEATURES  # ewm_ret_5, ewm_ret_20, ewm_ret_60, log_dd_5, …, sortino_60
 
 # %% ../../nbs/17_jump.model.ipynb #bd40b838
-def _dp2(loss: np.ndarray, P: np.ndarray, return_value_mx: bool):
-    "`exact_dp` for two states: the same sums and comparisons, unrolled (two states are the common case, and the hot loop of every fit)."
-    (p00, p01), (p10, p11) = P.tolist()
-    l0, l1 = loss[:, 0].tolist(), loss[:, 1].tolist()
-    n = len(l0); r0, r1 = [0.0] * n, [0.0] * n
-    v0, v1 = r0[0], r1[0] = l0[0], l1[0]
+@njit(cache=True)
+def _dp(loss, P, traceback):
+    "Value matrix of the jump DP and, if `traceback`, the optimal path: NumPy's `min(axis=0)` and `argmin` as scalar loops."
+    n, K = loss.shape
+    V, path = np.empty((n, K)), np.zeros(n if traceback else 0, dtype=np.int64)
+    V[0] = loss[0]
     for t in range(1, n):
-        a, b, c, d = v0 + p00, v1 + p10, v0 + p01, v1 + p11
-        v0, v1 = r0[t], r1[t] = l0[t] + (a if a <= b else b), l1[t] + (c if c <= d else d)
-    values = np.column_stack([r0, r1])
-    if return_value_mx: return values
-    path = np.empty(n, dtype=int)
-    k = path[-1] = 0 if v0 <= v1 else 1
-    for t in range(n - 1, 0, -1):
-        u0, u1 = r0[t - 1], r1[t - 1]
-        k = path[t - 1] = (0 if u0 + p00 <= u1 + p10 else 1) if k == 0 else (0 if u0 + p01 <= u1 + p11 else 1)
-    return path, values[-1, path[-1]]
+        for k in range(K):
+            m = V[t - 1, 0] + P[0, k]
+            for j in range(1, K):
+                c = V[t - 1, j] + P[j, k]
+                if m == m and not m <= c: m = c  # the smaller; a NaN sticks, as in NumPy's min
+            V[t, k] = loss[t, k] + m
+    if traceback:
+        for t in range(n - 1, -1, -1):  # the last row's argmin, then each row's argmin towards the next row's state
+            a, m = 0, V[t, 0] if t == n - 1 else V[t, 0] + P[0, path[t + 1]]
+            for j in range(1, K):
+                c = V[t, j] if t == n - 1 else V[t, j] + P[j, path[t + 1]]
+                if m == m and not m <= c: a, m = j, c  # the first minimum, or the first NaN: NumPy's argmin
+            path[t] = a
+    return V, path
 
 def exact_dp(loss_mx: np.ndarray,  # [T, K] loss of each state at each row
              penalty_mx: np.ndarray,  # [K, K] cost of moving from state j (row) to state k (column)
              return_value_mx: bool = False):  # return the forward value matrix instead of (path, optimum)
-    "`jumpmodels.jump.dp` computed with Python scalars: identical values, paths and optimum; much faster for small K."
-    loss, P = np.where(np.isnan(loss_mx), np.inf, loss_mx), np.asarray(penalty_mx, dtype=float)
-    if loss.shape[1] == 2: return _dp2(loss, P, return_value_mx)
-    loss, P, ks = loss.tolist(), P.tolist(), range(loss_mx.shape[1])
-    rows = [loss[0]]
-    for lt in loss[1:]:
-        v = rows[-1]
-        rows.append([lt[k] + min([v[j] + P[j][k] for j in ks]) for k in ks])
-    values = np.array(rows, dtype=float)
-    if return_value_mx: return values
-    path = np.empty(len(rows), dtype=int)
-    a = int(values[-1].argmin()); path[-1] = a
-    for t in range(len(rows) - 1, 0, -1):
-        cand = [rows[t - 1][j] + P[j][a] for j in ks]
-        a = cand.index(min(cand)); path[t - 1] = a  # first minimum, as argmin
-    return path, values[-1, path[-1]]
+    "`jumpmodels.jump.dp`, compiled: identical values, paths and optimum."
+    loss = np.ascontiguousarray(np.where(np.isnan(loss_mx), np.inf, loss_mx), dtype=float)
+    V, path = _dp(loss, np.ascontiguousarray(penalty_mx, dtype=float), not return_value_mx)
+    return V if return_value_mx else (path, V[-1, path[-1]])
 
+# %% ../../nbs/17_jump.model.ipynb #47dc3d32
 _DP_LOCK = threading.Lock()
 
 @contextlib.contextmanager
@@ -92,53 +86,197 @@ class JumpFit:
         L = 0.5 * (d * d).sum(1)
         return np.where(np.isnan(L), np.inf, L)  # a state left empty by the fit has NaN centres: unreachable, as in `jumpmodels`
 
-def fit_jump(X,  # [T, F] raw feature rows (no NaN)
-             returns,  # [T] bar log returns aligned with `X` (state sorting and statistics)
-             n_states: int = 2, penalty: float = 50.0, n_init: int = 10, seed: int = 0,
-             sort_by: str = "cumret") -> JumpFit:  # "cumret": state 0 has the highest cumulative return; "vol": the lowest volatility
-    "Fit `jumpmodels.JumpModel` on standardised rows, states sorted by `sort_by` (bull first, or calm first)."
-    from jumpmodels.jump import JumpModel
+# %% ../../nbs/17_jump.model.ipynb #2f0f127a
+@njit(cache=True)
+def _bijective(a, b, K):
+    "Whether labels `a` and `b` (in 0…K−1) are the same clustering up to renaming: `jumpmodels`' `is_same_clustering`."
+    seen = np.zeros((K, K), dtype=np.bool_)
+    for t in range(len(a)): seen[a[t], b[t]] = True
+    for i in range(K):
+        r = c = 0
+        for j in range(K): r += seen[i, j]; c += seen[j, i]
+        if r > 1 or c > 1: return False
+    return True
+
+@njit(cache=True)
+def _estep(ZT, C, P):
+    "`jumpmodels`' E step on the rows of ZT.T: loss ½‖z − c_k‖² summed as `cdist(…, 'sqeuclidean')` sums, NaN → +inf, then `_dp`; path, optimum, path as 0/1 rows, counts [K, 1]."
+    F, n = ZT.shape
+    K = C.shape[0]
+    S = np.zeros((K, n))
+    for k in range(K):
+        for f in range(F):  # feature by feature: every row's sum in feature order, many rows at a time
+            c, z, s = C[k, f], ZT[f], S[k]
+            for t in range(n):
+                e = z[t] - c
+                s[t] += e * e
+    L = np.empty((n, K))
+    for t in range(n):
+        for k in range(K):
+            v = 0.5 * S[k, t]
+            L[t, k] = np.inf if v != v else v
+    V, path = _dp(L, P, True)
+    proba, counts = np.zeros((n, K)), np.zeros((K, 1))
+    for t in range(n): proba[t, path[t]] = 1.0; counts[path[t], 0] += 1.0
+    return path, V[n - 1, path[n - 1]], proba, counts
+
+# %% ../../nbs/17_jump.model.ipynb #afebdef7
+def _fit_jm(Z: np.ndarray,  # [T, F] standardised rows
+            r: np.ndarray,  # [T] bar returns (state statistics and sorting)
+            K: int, penalties, n_init: int, seed: int, sort_by: str) -> list[tuple]:
+    "`JumpModel(K, λ, n_init=n_init, random_state=seed).fit(Z, r, sort_by=sort_by)` for each λ: (centres, returns, volatilities, transition matrix)."
+    from jumpmodels.jump import JumpModel, jump_penalty_to_mx
+    from jumpmodels.base import init_centers_kmeans_plusplus, sort_states_from_ret
+    jm, ZT = JumpModel(K, n_init=n_init, random_state=seed), np.ascontiguousarray(Z.T)
+    starts, out = np.array(init_centers_kmeans_plusplus(Z, K, n_init, seed)), []  # as `JumpModel.init_centers`; the same for every λ
+    for lam in penalties:
+        P, best_val, best = jump_penalty_to_mx(float(lam), K), np.inf, None
+        for C in starts:
+            labels, val, proba, counts = _estep(ZT, C, P)
+            pre, val_pre, it = None, np.inf, 0
+            while it < jm.max_iter and (pre is None or not _bijective(labels, pre, K)) and val_pre - val > jm.tol:
+                it, pre, val_pre = it + 1, labels, val
+                C = (proba.T @ Z) / counts  # M step: `weighted_mean_cluster`'s product; 0/1 weights sum to exact counts
+                labels, val, proba, counts = _estep(ZT, C, P)
+            if (best is None or not _bijective(best["labels_"], labels, K)) and val < best_val:
+                best_val, best = val, dict(centers_=C, labels_=labels, proba_=proba)
+        sort_states_from_ret(r, Z, best, sort_by=sort_by)
+        lab = best["proba_"].argmax(axis=1)
+        n = np.bincount(lab[:-1] * K + lab[1:], minlength=K * K).reshape(K, K)  # the transition counts of `empirical_trans_mx`
+        out.append((best["centers_"], best["ret_"], best["vol_"], (1. * n) / n.sum(axis=1, keepdims=True)))
+    return out
+
+# %% ../../nbs/17_jump.model.ipynb #a3eaa8af
+def fit_jumps(X,  # [T, F] raw feature rows (no NaN)
+              returns,  # [T] bar log returns aligned with `X` (state sorting and statistics)
+              n_states: int = 2, penalties=(50.0,),  # one fit per jump penalty, all on the same rows
+              n_init: int = 10, seed: int = 0,
+              sort_by: str = "cumret") -> list[JumpFit]:  # "cumret": state 0 has the highest cumulative return; "vol": the lowest volatility
+    "`jumpmodels.JumpModel` fits of standardised rows, one per penalty, states sorted by `sort_by` (bull first, or calm first)."
     X = np.asarray(X, dtype=float); r = np.asarray(returns, dtype=float)
     if len(X) < 2 * n_states or not np.isfinite(X).all(): raise ValueError(f"fit_jump needs >= {2 * n_states} finite rows, got {len(X)}")
     mean, scale = X.mean(0), X.std(0, ddof=1)
     scale = np.where(scale > 0, scale, 1.0)
-    jm = JumpModel(n_components=n_states, jump_penalty=float(penalty), n_init=n_init, random_state=seed)
-    with library_speed(), np.errstate(divide="ignore", invalid="ignore"):  # an empty state's mean and volatility are 0/0 = NaN
-        jm.fit((X - mean) / scale, r, sort_by=sort_by)
-    return JumpFit(np.asarray(jm.centers_, dtype=float), mean, scale, float(penalty), np.asarray(jm.ret_, dtype=float),
-                   np.asarray(jm.vol_, dtype=float), np.asarray(jm.transmat_, dtype=float), len(X))
+    with np.errstate(divide="ignore", invalid="ignore"):  # an empty state's centre, mean and volatility are 0/0 = NaN
+        fits = _fit_jm((X - mean) / scale, r, n_states, penalties, n_init, seed, sort_by)
+    return [JumpFit(np.asarray(c, dtype=float), mean, scale, float(lam), np.asarray(ret, dtype=float), np.asarray(vol, dtype=float),
+                    np.asarray(tm, dtype=float), len(X)) for lam, (c, ret, vol, tm) in zip(penalties, fits)]
+
+def fit_jump(X,  # [T, F] raw feature rows (no NaN)
+             returns,  # [T] bar log returns aligned with `X`
+             n_states: int = 2, penalty: float = 50.0, n_init: int = 10, seed: int = 0,
+             sort_by: str = "cumret") -> JumpFit:  # see `fit_jumps`
+    "`JumpModel(n_states, penalty, n_init=n_init, random_state=seed).fit` on standardised rows, states sorted by `sort_by`."
+    return fit_jumps(X, returns, n_states, (penalty,), n_init, seed, sort_by)[0]
+
+# %% ../../nbs/17_jump.model.ipynb #19a2a1ec
+@njit(cache=True)
+def _row_losses(x, mean, scale, C, L, d, acc):
+    "`JumpFit.losses(x)` into L [K] (d [F] and acc [8]: scratch): the same operations, summed in NumPy's order (rows of up to 128 numbers)."
+    K, F = C.shape
+    for k in range(K):
+        for f in range(F):
+            e = (x[f] - mean[f]) / scale[f] - C[k, f]
+            d[f] = e * e
+        if F < 8:
+            s = 0.0
+            for f in range(F): s += d[f]
+        else:  # eight running sums over elements j, j+8, j+16, …, combined pairwise, then the leftover elements
+            for j in range(8): acc[j] = d[j]
+            for f in range(8, F - F % 8): acc[f % 8] += d[f]
+            s = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]))
+            for f in range(F - F % 8, F): s += d[f]
+        s = 0.5 * s
+        L[k] = np.inf if s != s else s
+
+# %% ../../nbs/17_jump.model.ipynb #5b2d6be0
+@njit(cache=True)
+def _forward(X, mean, scale, C, P, V, on, last, S, vote):
+    "Advance M forward passes over rows X [T, F]: model i has mean[i], scale[i], centres C[i], penalties P[i], value row V[i], started flag on[i], state last[i]; states into S [T, M] unless S has no rows; `vote`: majority state and mean confidence."
+    T, F = X.shape
+    M, K = V.shape
+    L, d, acc = np.empty(K), np.empty(F), np.empty(8)
+    for t in range(T):
+        for i in range(M):
+            _row_losses(X[t], mean[i], scale[i], C[i], L, d, acc)
+            if on[i]:
+                for k in range(K):
+                    m = V[i, 0] + P[i, 0, k]
+                    for j in range(1, K):
+                        c = V[i, j] + P[i, j, k]
+                        if c < m: m = c  # Python's `min`: the first of equal values
+                    L[k] += m
+            a, m = 0, L[0]
+            for k in range(1, K):
+                if L[k] < m: a, m = k, L[k]  # min(L) and L.index(min(L))
+            for k in range(K): V[i, k] = L[k] - m
+            last[i], on[i] = a, True
+            if S.shape[0]: S[t, i] = a
+    if T and K > 1:
+        n, s, conf = np.zeros(K, dtype=np.int64), 0, 0.0
+        for i in range(M): n[last[i]] += 1
+        for k in range(1, K):
+            if n[k] > n[s]: s = k  # the most votes; a tie goes to the lower (more bullish) state
+        for i in range(M):
+            if last[i] != s: continue
+            g = np.inf
+            for k in range(K):
+                if k != s and V[i, k] < g: g = V[i, k]  # the margin: second smallest value (the smallest is 0)
+            c = g / P[i, 0, 1] if P[i, 0, 1] > 0 else 1.0  # `OnlineJump.confidence`: margin / λ, at most 1
+            conf += c if c < 1.0 else 1.0
+        vote[0], vote[1] = s, conf / M
 
 # %% ../../nbs/17_jump.model.ipynb #069b254f
 class OnlineJump:
     "The causal forward pass of one `JumpFit`: `update(x)` per row returns the filtered state, O(K²) per row."
     def __init__(self, fit: JumpFit):
-        self.fit, self.values, self.state = fit, None, None
-        K = fit.n_states
-        self._P = (fit.penalty * (1.0 - np.eye(K))).tolist()
-        self._ks = range(K)
+        K, F = fit.centers.shape
+        if F > 128: raise ValueError(f"OnlineJump sums losses in NumPy's order for up to 128 features, got {F}")
+        c = lambda a: np.ascontiguousarray(a, dtype=float)[None]
+        self.fit, self._bank = fit, (c(fit.mean), c(fit.scale), c(fit.centers), c(fit.penalty * (1.0 - np.eye(K))),  # `_forward`'s arrays, M = 1
+                                     np.zeros((1, K)), np.zeros(1, dtype=np.bool_), np.zeros(1, dtype=np.int64))
+
+    @property
+    def state(self) -> int | None:
+        "The filtered state after the last row (None before the first)."
+        return int(self._bank[6][0]) if self._bank[5][0] else None
+
+    @property
+    def values(self) -> list | None:
+        "The value row after the last row, its minimum 0 (None before the first)."
+        return self._bank[4][0].tolist() if self._bank[5][0] else None
 
     def update(self, x) -> int:
         "Advance by one raw feature row; returns the state (0 = bull … K−1 = bear)."
-        L = self.fit.losses(x).tolist()
-        if self.values is not None:
-            v, P, ks = self.values, self._P, self._ks
-            L = [L[k] + min([v[j] + P[j][k] for j in ks]) for k in ks]
-        m = min(L)
-        self.state, self.values = L.index(m), [a - m for a in L]
-        return self.state
-
-    @property
-    def margin(self) -> float:
-        "Value gap between the filtered state and the next best (0 = a tie)."
-        return sorted(self.values)[1] if self.values is not None else 0.0
-
-    def confidence(self) -> float:
-        "Margin over the jump penalty, capped at 1."
-        return min(1.0, self.margin / self.fit.penalty) if self.fit.penalty > 0 else 1.0
+        _forward(np.ascontiguousarray(x, dtype=float).reshape(1, -1), *self._bank, _NO_ROWS, np.empty(2))
+        return int(self._bank[6][0])
 
     def replay(self, X) -> np.ndarray:
-        "States for many rows (continuing from the current value row)."
-        return np.array([self.update(x) for x in np.asarray(X, dtype=float)], dtype=int)
+        "States for many rows (continuing from the current value row), in one compiled pass."
+        X = np.ascontiguousarray(X, dtype=float).reshape(-1, self.fit.centers.shape[1])
+        S = np.empty((len(X), 1), dtype=np.int64)
+        _forward(X, *self._bank, S, np.empty(2))
+        return S[:, 0]
+
+_NO_ROWS = np.empty((0, 1), dtype=np.int64)  # `_forward`'s S when the states of each row are not wanted
+
+# %% ../../nbs/17_jump.model.ipynb #7c3e91a4
+@patch(as_prop=True)
+def margin(self: OnlineJump) -> float:
+    "Value gap between the filtered state and the next best (0 = a tie)."
+    return sorted(self.values)[1] if self._bank[5][0] else 0.0
+
+@patch
+def confidence(self: OnlineJump) -> float:
+    "Margin over the jump penalty, capped at 1."
+    return min(1.0, self.margin / self.fit.penalty) if self.fit.penalty > 0 else 1.0
+
+# %% ../../nbs/17_jump.model.ipynb #68c5ce13
+def _stack(models: list) -> tuple:
+    "`_forward`'s arrays for several `OnlineJump`s advanced together; each model's value row, flag and state become views of the stacked ones."
+    bank = tuple(np.concatenate([m._bank[i] for m in models]) for i in range(7))
+    for i, m in enumerate(models): m._bank = tuple(a[i:i + 1] for a in bank)
+    return bank
 
 # %% ../../nbs/17_jump.model.ipynb #de8f2f2e
 def strategy_sharpe(states: np.ndarray, rets: np.ndarray, bear: int, fee_bps: float) -> float:
@@ -170,7 +308,7 @@ class WalkForwardJump:
     @property
     def bear(self) -> int: return self.n_states - 1
 
-    def _fit(self, X, R, lam) -> JumpFit: return fit_jump(X, R, self.n_states, lam, self.n_init, self.seed, self.sort_by)
+    def _fits(self, X, R, lams) -> list[JumpFit]: return fit_jumps(X, R, self.n_states, lams, self.n_init, self.seed, self.sort_by)
 
 # %% ../../nbs/17_jump.model.ipynb #9406d631
 @patch
@@ -178,9 +316,8 @@ def _choose(self: WalkForwardJump, X: np.ndarray, R: np.ndarray) -> tuple[float,
     "The penalty for a refit on rows X (and the validation Sharpe of each candidate, for the record)."
     if self.select == "fixed" or len(X) < self.min_train + self.validation: return self.default_penalty, {}
     n, scores = len(X) - self.validation, {}
-    for lam in self.penalties:
-        states = OnlineJump(self._fit(X[:n], R[:n], lam)).replay(X)[n:]
-        scores[lam] = strategy_sharpe(states, R[n:], self.bear, self.fee_bps)
+    for lam, fit in zip(self.penalties, self._fits(X[:n], R[:n], self.penalties)):
+        scores[lam] = strategy_sharpe(OnlineJump(fit).replay(X)[n:], R[n:], self.bear, self.fee_bps)
     return max(scores, key=scores.get), scores  # ties: the first (smallest) penalty
 
 @patch
@@ -190,23 +327,37 @@ def _refit(self: WalkForwardJump, i: int) -> None:
     if self.select == "vote": lams, scores = self.penalties, {}
     else: (lam, scores), lams = self._choose(X, R), None
     lams = lams or (lam,)
-    self.models = [OnlineJump(self._fit(X, R, l)) for l in lams]
-    for m in self.models: m.replay(X)
+    self.models = [OnlineJump(f) for f in self._fits(X, R, lams)]
+    self._bank, self._vote = _stack(self.models), np.zeros(2)
+    _forward(X, *self._bank, _NO_ROWS, self._vote)  # every model's pass over the training rows, in one call
     self.refits.append(dict(row=i, rows=len(X), penalties=list(lams), validation_sharpe=scores))
     self.since = 0
 
 @patch
 def update(self: WalkForwardJump, x, r: float) -> int | None:
     "Feed one feature row and the bar's log return; returns the filtered state, or None before the first fit (`confidence`: the agreeing models' mean confidence, counting the others as 0)."
-    x = np.asarray(x, dtype=float)
+    x = np.ascontiguousarray(x, dtype=float)
     if not (np.isfinite(x).all() and math.isfinite(r)): return self.state if self.models else None
     if len(self.X) >= self.min_train and (not self.models or self.since >= self.refit_every): self._refit(self.n)
     self.X.append(x); self.R.append(float(r)); self.since += 1; self.n += 1
     if not self.models: return None
-    votes = [m.update(x) for m in self.models]
-    self.state = max(set(votes), key=lambda s: (votes.count(s), -s))  # majority; a tie goes to the more bullish state
-    self.confidence = sum(m.confidence() for m, v in zip(self.models, votes) if v == self.state) / len(self.models)
+    _forward(x.reshape(1, -1), *self._bank, _NO_ROWS, self._vote)  # one step of every model, and their vote
+    s, self.confidence = self._vote.tolist()  # majority (a tie goes to the more bullish state), agreeing models' mean confidence
+    self.state = int(s)
     return self.state
+
+# %% ../../nbs/17_jump.model.ipynb #c4b7e21a
+@patch
+def __setstate__(self: WalkForwardJump, d: dict) -> None:
+    "Restore a pickled state; the models' value rows and states become views of the shared arrays again."
+    self.__dict__.update(d)
+    if self.models and "_bank" not in d:  # saved by the plain-Python pass: value rows as lists on each model
+        old = [m.__dict__ for m in self.models]
+        self.models = [OnlineJump(o["fit"]) for o in old]
+        self._bank, self._vote = _stack(self.models), np.zeros(2)
+        for i, o in enumerate(old):
+            if o.get("values") is not None: self._bank[4][i], self._bank[5][i], self._bank[6][i] = o["values"], True, o["state"]
+    for i, m in enumerate(self.models): m._bank = tuple(a[i:i + 1] for a in self._bank)
 
 # %% ../../nbs/17_jump.model.ipynb #0dff157a
 def walk_forward_states(X, R, **kwargs) -> np.ndarray:

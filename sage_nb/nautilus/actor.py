@@ -7,6 +7,7 @@ Docs: https://sage-nb.github.io/sage_nb/nautilus.actor.html.md"""
 # %% ../../nbs/41_nautilus.actor.ipynb #157bc5de
 from __future__ import annotations
 import collections, copy, logging, math
+from pathlib import Path
 import numpy as np
 from fastcore.basics import patch
 import pandas as pd
@@ -20,7 +21,7 @@ from ..state import BarGuard, dumps_state, loads_state, read_state, write_state
 from ..detector import Bar as BarInput
 from ..regimes import DEFAULT_DETECTOR, DETECTORS, make_detector, uses_tirex
 from ..tirex.detect import BatchForecaster, FaultInjector, StreamingForecaster
-from .data import ChangeTracker, RegimeChange, RegimeUpdate, regime_data_types, regime_update
+from .data import UPDATE_RECORD, ChangeTracker, RegimeChange, RegimeUpdate, Records, record_update, regime_data_types, regime_update
 
 # %% auto #0
 __all__ = ['TiRexRegimeActorConfig', 'shared_engine', 'CheckedBatch', 'batch_from_quantiles', 'read_closes', 'write_closes',
@@ -43,7 +44,7 @@ class TiRexRegimeActorConfig(ActorConfig, frozen=True):
     forecast_quantiles: str | None = None  # optional .npy of `predict_batch(closes)` computed by the caller (skips the batch pass)
     fault_rate: float = 0.0  # share of TiRex calls made to fail (fault-injection tests)
     fault_seed: int = 0
-    record: bool = True  # keep every published update in `actor.updates` (for reports and tests)
+    record: bool = True  # keep every published update in `actor.updates` (compact `Records`, for reports and tests)
     max_gap: float = 4.5  # log a gap when bars are further apart than this many bar intervals
     state_path: str | None = None  # file the state is restored from on start and saved to (see `save_every`)
     save_every: int = 1  # with `state_path`: save after every k-th bar (and on stop)
@@ -72,15 +73,11 @@ class CheckedBatch:
             raise RuntimeError(f"bar {i} at {ts} (close {close}) does not match the precomputed forecast series")
         return self.batch(i, ts, close)
 
-def batch_from_quantiles(engine, closes: pd.Series, q: np.ndarray) -> BatchForecaster:
+def batch_from_quantiles(engine, closes: pd.Series,
+                         q) -> BatchForecaster:  # quantiles from `engine.predict_batch(closes)`, or the path of their `.npy` (memory-mapped, shared by the actors)
     "A `BatchForecaster` (every=1) from quantiles already computed with `engine.predict_batch(closes)`."
-    if q.shape[0] != len(closes): raise ValueError(f"{q.shape[0]} quantile rows for {len(closes)} closes")
-    bf = BatchForecaster.__new__(BatchForecaster)
-    x, idx, bf.preds, last = closes.to_numpy(np.float64), closes.index, [], None
-    for t in range(len(closes)):  # the same loop as `BatchForecaster.__init__`
-        if not np.isnan(q[t]).all(): last = TiRexPrediction(idx[t], float(x[t]), engine.levels, q[t])
-        bf.preds.append(last)
-    return bf
+    if isinstance(q, (str, Path)): q = np.load(q, mmap_mode="r")
+    return BatchForecaster(engine, closes, quantiles=q)
 
 def read_closes(path) -> pd.Series:
     "The `close` column of a Parquet file written by `write_closes`."
@@ -104,7 +101,7 @@ class TiRexRegimeActor(Actor):
         self.bar_type = BarType.from_str(config.bar_type)
         self.dt_update, self.dt_change = regime_data_types(self.instrument_id)
         self.detector = None
-        self.updates, self.changes, self.errors, self.n_bars, self.fallbacks = [], [], 0, 0, 0
+        self.updates, self.changes, self.errors, self.n_bars, self.fallbacks = Records(UPDATE_RECORD), [], 0, 0, 0
         self._track = ChangeTracker()
         self.guard, self.last, self._loaded = None, None, None
 
@@ -117,7 +114,7 @@ class TiRexRegimeActor(Actor):
                             rde_model=c.rde_model, rde_map=c.rde_map)
         if getattr(det, "engine", None) is not None and c.forecast_closes:
             closes = read_closes(c.forecast_closes)
-            if c.forecast_quantiles and c.every == 1: bf = batch_from_quantiles(det.engine, closes, np.load(c.forecast_quantiles))
+            if c.forecast_quantiles and c.every == 1: bf = batch_from_quantiles(det.engine, closes, c.forecast_quantiles)
             else: bf = BatchForecaster(det.engine, closes, c.every)
             det.forecaster = CheckedBatch(bf, closes)
         if getattr(det, "forecaster", None) is not None and c.fault_rate > 0:
@@ -145,7 +142,7 @@ class TiRexRegimeActor(Actor):
             except Exception: sig = RegimeSignal("sideways_high_vol", 0.0, 1.0, 0.0, 1.0, 0.5, ts, True, "emergency")
         self.fallbacks += bool(sig.is_fallback)
         u = self.last = regime_update(sig, self.instrument_id, bar.ts_event, bar.ts_init, i)
-        if self.config.record: self.updates.append(u)
+        if self.config.record: record_update(self.updates, u)
         self.publish_data(self.dt_update, u)
         if (ch := self._track(u)) is not None:
             if self.config.record: self.changes.append(ch)
@@ -156,7 +153,7 @@ class TiRexRegimeActor(Actor):
         if self.config.state_path and self.detector is not None: write_state(self.config.state_path, self.save())
 
     def on_reset(self):
-        self.updates, self.changes, self.errors, self.n_bars, self.fallbacks = [], [], 0, 0, 0
+        self.updates, self.changes, self.errors, self.n_bars, self.fallbacks = Records(UPDATE_RECORD), [], 0, 0, 0
         self._track = ChangeTracker()
         self.guard, self.last, self._loaded = None, None, None
 

@@ -64,9 +64,11 @@ def cmd_backtest(args) -> int:
     if args.fee_bps < 0: raise CLIError(f"--fee-bps must be >= 0, got {args.fee_bps}")
     if not 0 <= args.fault_rate <= 1: raise CLIError(f"--fault-rate must lie in [0, 1], got {args.fault_rate}")
     if not args.capital > 0: raise CLIError(f"--capital must be > 0, got {args.capital}")
+    if args.chunk_size is not None and args.chunk_size < 1: raise CLIError(f"--chunk-size must be >= 1 row, got {args.chunk_size}")
     check_detector_args(args)
     base = dict(detector=args.detector, model=args.model, fee_bps=args.fee_bps, start=args.start, end=args.end, fault_rate=args.fault_rate,
-                rde_model=args.rde_model, rde_map=args.rde_map, signals=not args.no_signals, capital=args.capital)
+                rde_model=args.rde_model, rde_map=args.rde_map, signals=not args.no_signals, capital=args.capital,
+                chunk_size=args.chunk_size)
     runs = _grid_runs(args, base)
     out = check_out(args.out, "dir", force=args.force, owned=RUN_FILES if not args.grid else tuple(n for n, _ in runs))
     cfg = load_config(args.config)
@@ -103,5 +105,7 @@ def add_cli(sub) -> None:
     p.add_argument("--grid", default=None, help="YAML list of parameter sets: one run and report per set under OUT/<name>")
     p.add_argument("--fault-rate", type=float, default=0.0, help="share of TiRex calls made to fail (fault injection)")
     p.add_argument("--no-report", action="store_true", help="skip the papermill report")
+    p.add_argument("--chunk-size", type=int, default=None, metavar="ROWS", help="stream the bars through a NautilusTrader BacktestNode "
+                   "from a Parquet catalog, ROWS at a time (flat memory on long runs; the same results)")
     add_compute_args(p)
     p.set_defaults(func=cmd_backtest)

@@ -88,7 +88,8 @@ def importable_configs(configs: list) -> tuple[list, list]:
         else: actors.append(ImportableActorConfig(actor_path=comp, config_path=conf, config=json.loads(c.json())))
     return actors, strategies
 
-def build_backtest_node(catalog: str, inst, bar_type, configs: list, capital: float = 1_000_000.0, log_level: str = "ERROR"):
+def build_backtest_node(catalog: str, inst, bar_type, configs: list, capital: float = 1_000_000.0, log_level: str = "ERROR",
+                        chunk_size: int | None = None):  # rows per chunk streamed from the catalog (None: load everything first)
     "A `BacktestNode` reading `catalog` with the components as importable configs; returns (node, run config)."
     from nautilus_trader.backtest.config import (BacktestDataConfig, BacktestEngineConfig, BacktestRunConfig, BacktestVenueConfig,
                                                  ImportableLatencyModelConfig)
@@ -102,7 +103,7 @@ def build_backtest_node(catalog: str, inst, bar_type, configs: list, capital: fl
     data = [BacktestDataConfig(catalog_path=catalog, data_cls="nautilus_trader.model.data:Bar", instrument_id=inst.id, bar_types=[str(bar_type)]),
             BacktestDataConfig(catalog_path=catalog, data_cls="nautilus_trader.model.data:TradeTick", instrument_id=inst.id)]
     actors, strategies = importable_configs(configs)
-    run = BacktestRunConfig(venues=[venue], data=data, dispose_on_completion=False,
+    run = BacktestRunConfig(venues=[venue], data=data, dispose_on_completion=False, chunk_size=chunk_size,
                             engine=BacktestEngineConfig(logging=_logging(log_level), actors=actors, strategies=strategies))
     return BacktestNode([run]), run
 

@@ -6,7 +6,7 @@ Docs: https://sage-nb.github.io/sage_nb/nautilus.runner.html.md"""
 
 # %% ../../nbs/43_nautilus.runner.ipynb #2667ae0c
 from __future__ import annotations
-import json, math, tempfile, time
+import ctypes, gc, json, math, tempfile, time
 from dataclasses import dataclass, replace
 from pathlib import Path
 import numpy as np
@@ -51,7 +51,8 @@ def forecast_cache(seen: pd.DataFrame, work: Path, model: str | None = None, cfg
     "TiRex forecasts for every bar in one batch, written as the actors' checked cache (closes + quantiles); paths and seconds."
     cfg, t0 = cfg or SageConfig(), time.perf_counter()
     q = shared_engine(model, None, cfg.tirex.horizon, cfg).predict_batch(seen["close"])  # the engine and horizon the actors use
-    np.save(work / "quantiles.npy", q)
+    q32 = q.astype(np.float32)  # TiRex computes in float32: the same numbers in half the memory, mapped by both actors
+    np.save(work / "quantiles.npy", q32 if np.array_equal(q32, q, equal_nan=True) else q)
     return dict(forecast_closes=write_closes(seen["close"], work / "closes.parquet"), forecast_quantiles=str(work / "quantiles.npy"),
                 seconds=time.perf_counter() - t0)
 
@@ -70,15 +71,18 @@ class BarProgress(Actor):
 
 # %% ../../nbs/43_nautilus.runner.ipynb #a1173434
 def release_engine(engine, *components) -> None:
-    "Free a finished engine's data, cache and our components' per-bar records, then dispose it (works around NT #3967)."
-    for c in components:
-        for name in ("updates", "changes", "decisions", "fills"):
-            if isinstance(getattr(c, name, None), list): setattr(c, name, [])
-        if isinstance(getattr(c, "order_bar", None), dict): c.order_bar = {}
-        if getattr(c, "signals", None) is not None: c.signals = None
+    "Free a finished engine's data and cache, dispose it, then drop everything our components hold (works around NT #3967)."
     engine.clear_data()
     engine.cache.reset()
     engine.dispose()
+    for c in components:  # detector, ensemble streams, weights, records: the message bus may keep the component object, not these
+        if c is not None: vars(c).clear()
+    gc.collect(); _trim_heap()
+
+def _trim_heap() -> None:
+    "Hand the heap's freed pages back to the OS (glibc `malloc_trim`; nothing elsewhere), so a finished run's memory shows as free."
+    try: ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError): pass
 
 # %% ../../nbs/43_nautilus.runner.ipynb #624ec1a3
 def scored_start(decisions: pd.DataFrame) -> int:
@@ -87,14 +91,13 @@ def scored_start(decisions: pd.DataFrame) -> int:
     return int(np.argmax(live)) if live.any() else max(len(decisions) - 1, 0)
 
 def nt_ratios(equity: pd.Series, days: int) -> dict:
-    "Sharpe and Sortino of the daily equity returns, annualised with `days` a year, by NautilusTrader's `PortfolioAnalyzer`."
-    from nautilus_trader.analysis import PortfolioAnalyzer, SharpeRatio, SortinoRatio
+    "Sharpe and Sortino of the daily equity returns, annualised with `days` a year, by NautilusTrader's `SharpeRatio` and `SortinoRatio` statistics."
+    from nautilus_trader.analysis import SharpeRatio, SortinoRatio
     r = daily_returns(equity)
-    pa = PortfolioAnalyzer()
-    pa.register_statistic(SharpeRatio(days)); pa.register_statistic(SortinoRatio(days))
-    for ts, x in r.items(): pa.add_return(ts, float(x))
-    st = pa.get_performance_stats_returns() if len(r) > 1 else {}
-    return dict(sharpe=st.get(f"Sharpe Ratio ({days} days)"), sortino=st.get(f"Sortino Ratio ({days} days)"),
+    # the statistics `PortfolioAnalyzer` applies, fed in one call (it grows a pandas Series one return at a time: seconds per run)
+    rets = {int(ts.value): float(x) for ts, x in r.items()}
+    calc = lambda stat: stat.calculate_from_returns(rets) if len(r) > 1 else None
+    return dict(sharpe=calc(SharpeRatio(days)), sortino=calc(SortinoRatio(days)),
                 basis=dict(returns="daily", days_per_year=days, n_returns=len(r)))
 
 # %% ../../nbs/43_nautilus.runner.ipynb #f3e92fe9
@@ -194,16 +197,15 @@ def _check(detector, rde_model, rde_map, signals):
     if signals:  # the ensemble's catch22 and tsfresh members: fail now, not after the TiRex batch
         for mod in ("pycatch22", "tsfresh"): require(mod, "the SAGE ensemble (signals=True, the default)")
 
-def _run(inst, nt, seen, configs, capital, node, work):
-    "Run the components in a BacktestEngine or a BacktestNode; (engine, node or None, regime actor, signal actor or None, strategy)."
-    bt = nt[0].bar_type
-    if node:
-        nd, run = build_backtest_node(write_run_catalog(nt, inst, seen, work / "catalog"), inst, bt, configs, capital)
+def _run(inst, data, bt, configs, capital, chunk_size=None):
+    "Run the components in a BacktestEngine (`data`: NT bars) or a BacktestNode reading the catalog at path `data` (streaming `chunk_size` rows at a time); (engine, node or None, regime actor, signal actor or None, strategy)."
+    if isinstance(data, str):
+        nd, run = build_backtest_node(data, inst, bt, configs, capital, chunk_size=chunk_size)
         nd.run(); engine = nd.get_engine(run.id)
         comps = list(engine.trader.actors()) + list(engine.trader.strategies())
     else:
-        nd, (engine, comps) = None, build_engine(inst, nt, configs, capital)
-        engine.add_actor(BarProgress(BarProgressConfig(bar_type=str(bt), total=len(nt), component_id="BarProgress")))
+        nd, (engine, comps) = None, build_engine(inst, data, configs, capital)
+        engine.add_actor(BarProgress(BarProgressConfig(bar_type=str(bt), total=len(data), component_id="BarProgress")))
         engine.run()
     pick = lambda cls: next((c for c in comps if isinstance(c, cls)), None)
     return engine, nd, pick(TiRexRegimeActor), pick(EnsembleSignalActor), engine.trader.strategies()[0]
@@ -222,27 +224,32 @@ def run_backtest(bars,  # validated bars, or a source for `load_bars` (path, `sa
                  signals: bool = True,  # the signal actor and the ensemble tilt (False: the regime filter alone)
                  kind: str | None = None,  # instrument kind (default from the bar spacing)
                  node: bool = False,  # run through BacktestNode + ParquetDataCatalog instead of BacktestEngine
+                 chunk_size: int | None = None,  # stream the catalog through the BacktestNode this many rows at a time (implies `node`)
                  fault_seed: int = 0,
                  rde_model=None,  # detector `rde`: RDE `.pt` / `.onnx` / `.engine` file
                  rde_map=None,  # detector `rde`: `regime_map.json` fitted on bars before `start`
                  **strategy_overrides) -> BacktestResult:  # fields of `SAGEMetaStrategyConfig` (band, tilt, ...)
     "Backtest the regime actor, the signal actor and the SAGE strategy on `bars` in NautilusTrader; write results to `out`."
     _check(detector, rde_model, rde_map, signals)
+    if chunk_size is not None and (isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1):
+        raise ConfigError(f"chunk_size must be a positive whole number of rows, got {chunk_size!r}")
     cfg = config if isinstance(config, SageConfig) else load_config(config)
     if model is not None: cfg.tirex = replace(cfg.tirex, model=model)
     bars = _resolve(bars, start, end)
     t0 = time.perf_counter()
     inst = instrument_for(bars, kind, fee_bps)
     nt = to_nautilus_bars(bars, inst)
-    seen = nt_bars_frame(nt)
+    seen, bt = nt_bars_frame(nt), nt[0].bar_type
     with tempfile.TemporaryDirectory(prefix="sage-bt-") as tmp:
         cache = forecast_cache(seen, Path(tmp), model, cfg) if uses_tirex(detector, cfg) or signals else dict(seconds=0.0)
         actor = {k: v for k, v in dict(fault_rate=fault_rate, fault_seed=fault_seed, rde_model=rde_model and str(rde_model),
                                         rde_map=rde_map and str(rde_map)).items() if v}
-        configs = component_configs(inst.id, nt[0].bar_type, cfg, detector, model, ensemble=signals, actor=actor, strategy=strategy_overrides,
+        configs = component_configs(inst.id, bt, cfg, detector, model, ensemble=signals, actor=actor, strategy=strategy_overrides,
                                     **{k: v for k, v in cache.items() if k != "seconds"})
         t1 = time.perf_counter()
-        engine, nd, ra, sa, strat = _run(inst, nt, seen, configs, capital, node, Path(tmp))
+        if node or chunk_size: nt = write_run_catalog(nt, inst, seen, str(Path(tmp) / "catalog"))  # the catalog replaces the Bar objects
+        engine, nd, ra, sa, strat = _run(inst, nt, bt, configs, capital, chunk_size)
+        del nt
         t2 = time.perf_counter()
         regimes, sig = updates_frame(ra.updates), signal_updates_frame(sa.updates) if sa is not None else None
         decisions, trades = strat.decisions_frame(), strat.fills_frame()
@@ -251,7 +258,7 @@ def run_backtest(bars,  # validated bars, or a source for `load_bars` (path, `sa
         release_engine(engine, ra, sa, strat)
         if nd is not None: nd.dispose()
     metrics.update(detector=detector, model=cfg.tirex.model if uses_tirex(detector, cfg) else str(rde_model) if detector == "rde" else None,
-                   fee_bps=fee_bps, fault_rate=fault_rate, node=node, signals=signals, capital=capital)
+                   fee_bps=fee_bps, fault_rate=fault_rate, node=bool(node or chunk_size), chunk_size=chunk_size, signals=signals, capital=capital)
     secs = dict(precompute=t1 - t0, engine=t2 - t1, total=time.perf_counter() - t0, tirex_batch=cache["seconds"])
     metrics["bars_per_second"] = round(len(seen) / secs["total"], 1)
     metrics["timings"] = {k: round(v, 3) for k, v in secs.items()} | dict(engine_bars_per_second=round(len(seen) / secs["engine"], 1))

@@ -19,7 +19,7 @@ from ..ensemble.signals import EnsembleStream, default_models
 from ..state import BarGuard, dumps_state, loads_state, read_state, write_state
 from ..tirex.detect import BatchForecaster
 from .actor import CheckedBatch, batch_from_quantiles, read_closes, shared_engine
-from .data import SignalUpdate, signal_data_type, signal_update
+from .data import SIGNAL_RECORD, Records, SignalUpdate, record_signal, signal_data_type, signal_update
 
 # %% auto #0
 __all__ = ['EnsembleSignalActorConfig', 'KeyedForecaster', 'tirex_forecaster', 'EnsembleSignalActor']
@@ -38,7 +38,7 @@ class EnsembleSignalActorConfig(ActorConfig, frozen=True):
     max_gap: float = 4.5  # log a gap when bars are further apart than this many bar intervals
     state_path: str | None = None  # file the state is restored from on start and saved to (see `save_every`)
     save_every: int = 1  # with `state_path`: save after every k-th bar (and on stop)
-    record: bool = True  # keep every published update in `actor.updates` (reports and tests)
+    record: bool = True  # keep every published update in `actor.updates` (compact `Records`, for reports and tests)
 
 # %% ../../nbs/45_nautilus.signals.ipynb #cd199634
 class KeyedForecaster:
@@ -67,7 +67,7 @@ class EnsembleSignalActor(Actor):
         self.bar_type = BarType.from_str(config.bar_type)
         self.data_type = signal_data_type(self.instrument_id)
         self.stream, self.guard, self.n_bars, self.last, self._loaded = None, None, 0, None, None
-        self.updates, self.errors, self.tirex_errors = [], 0, 0
+        self.updates, self.errors, self.tirex_errors = Records(SIGNAL_RECORD), 0, 0
 
     def on_start(self):
         self.stream = EnsembleStream(default_models(), tirex_forecaster(self.config))
@@ -93,7 +93,7 @@ class EnsembleSignalActor(Actor):
             self.tirex_errors = tx.errors
             self.log.warning(f"tirex member: no forecast at {ts} ({tx.last_error}); {tx.errors} so far")
         self.last = signal_update(values, self.instrument_id, bar.ts_event, bar.ts_init, i)
-        if self.config.record: self.updates.append(self.last)
+        if self.config.record: record_signal(self.updates, self.last)
         self.publish_data(self.data_type, self.last)
         if self.config.state_path and self.n_bars % max(1, self.config.save_every) == 0: write_state(self.config.state_path, self.save())
 
@@ -120,7 +120,7 @@ class EnsembleSignalActor(Actor):
 
     def on_reset(self):
         self.stream, self.guard, self.n_bars, self.last, self._loaded = None, None, 0, None, None
-        self.updates, self.errors, self.tirex_errors = [], 0, 0
+        self.updates, self.errors, self.tirex_errors = Records(SIGNAL_RECORD), 0, 0
 
 def _keyed(stream: EnsembleStream):
     f = stream.streams[stream.names.index("tirex")].forecaster

@@ -22,10 +22,10 @@ from ..ensemble.policy import ExposurePolicy, policy_config, target_quantity
 from ..ensemble.signals import MODEL_NAMES
 from ..ensemble.weights import ModelWeightManager
 from ..state import BarGuard, dumps_state, loads_state, read_state, write_state
-from .data import RegimeChange, RegimeUpdate, SignalUpdate, regime_data_types, signal_data_type, update_values
+from .data import RegimeChange, RegimeUpdate, Records, SignalUpdate, regime_data_types, signal_data_type, update_values
 
 # %% auto #0
-__all__ = ['DECISION_COLUMNS', 'RegimeAwareIndicator', 'SAGEMetaStrategyConfig', 'SAGEMetaStrategy']
+__all__ = ['DECISION_RECORD', 'DECISION_COLUMNS', 'RegimeAwareIndicator', 'SAGEMetaStrategyConfig', 'SAGEMetaStrategy']
 
 # %% ../../nbs/42_nautilus.strategy.ipynb #1ddd440e
 class RegimeAwareIndicator(Indicator):
@@ -108,7 +108,8 @@ class SAGEMetaStrategy(Strategy):
         self.weights = ModelWeightManager(models=tuple(self.models), window=config.performance_window, floor=config.weight_floor,
                                           multipliers=config.regime_multipliers) if config.ensemble else None
         self.w = {m: 1.0 / len(self.models) for m in self.models}
-        self.decisions, self.fills, self.order_bar, self.n_changes, self.n_below_lot = [], [], {}, 0, 0
+        self.decisions = Records(DECISION_RECORD | {f"w_{m}": "f" for m in self.models})  # compact: ~110 bytes a bar
+        self.fills, self.order_bar, self.n_changes, self.n_below_lot = [], {}, 0, 0
         self.guard, self._pending, self._loaded, self._prev_close = None, {}, None, None
 
     def on_start(self):
@@ -184,8 +185,8 @@ def _decide(self: SAGEMetaStrategy, bar: Bar, u: RegimeUpdate, su: SignalUpdate 
         if abs(tgt - pos) >= self.lot / 2: self._order(tgt - pos, ts)
         elif x != 0 or pos != 0: self.n_below_lot += 1  # the wanted change is less than one lot: skipped, and counted
     if self.config.record:
-        self.decisions.append((ts, close, u.regime, u.uncertainty, live, e, self.policy.last_target, cur, tgt, pos, eq,
-                               self.indicator.run_length, self.indicator.persistence, *[self.w[m] for m in self.models]))
+        self.decisions.append(ts, close, u.regime, u.uncertainty, live, e, self.policy.last_target, cur, tgt, pos, eq,
+                               self.indicator.run_length, self.indicator.persistence, *[self.w[m] for m in self.models])
 
 @patch
 def _order(self: SAGEMetaStrategy, delta: float, ts: int):
@@ -209,14 +210,15 @@ def on_stop(self: SAGEMetaStrategy):
         self.close_all_positions(self.instrument_id)
     if self.config.state_path and self.guard is not None: write_state(self.config.state_path, self.save())
 
-DECISION_COLUMNS = ["ts", "close", "regime", "uncertainty", "live", "ensemble", "target_exposure", "exposure", "target_qty", "position",
-                    "equity", "run_length", "persistence"]
+DECISION_RECORD = dict(ts="i", close="f", regime="s", uncertainty="f", live="b", ensemble="f", target_exposure="f", exposure="f",
+                       target_qty="f", position="f", equity="f", run_length="i", persistence="f")  # `Records` kinds; then w_<member>
+DECISION_COLUMNS = list(DECISION_RECORD)
 
 @patch
 def decisions_frame(self: SAGEMetaStrategy) -> pd.DataFrame:
     "One row per decision bar: close, regime, ensemble signal, target and held exposure, position before, equity, regime stats, weights."
-    df = pd.DataFrame(self.decisions, columns=DECISION_COLUMNS + [f"w_{m}" for m in self.models])
-    df["ts"] = pd.to_datetime(df["ts"], unit="ns", utc=True)
+    df = self.decisions.frame()
+    df["ts"] = pd.to_datetime(df["ts"].to_numpy(), unit="ns", utc=True)
     return df
 
 @patch

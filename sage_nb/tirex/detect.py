@@ -33,16 +33,18 @@ class StreamingForecaster:
         return self.last
 
 class BatchForecaster:
-    "Forecasts computed ahead for a whole series with `predict_batch` (only every `every`-th bar when `every` > 1)."
-    def __init__(self, engine: TiRexEngine, closes: pd.Series, every: int = 1):
-        x, idx, n = closes.to_numpy(np.float64), closes.index, len(closes)
-        q = engine.predict_batch(closes, rows=None if every == 1 else range(0, n, every))
-        self.preds, last = [], None
-        for t in range(n):
-            if not np.isnan(q[t]).all(): last = TiRexPrediction(idx[t], float(x[t]), engine.levels, q[t])
-            self.preds.append(last)
+    "Forecasts computed ahead for a whole series with `predict_batch` (only every `every`-th bar when `every` > 1), or given as `quantiles`; each bar's prediction is built when it is asked for."
+    def __init__(self, engine: TiRexEngine, closes: pd.Series, every: int = 1,
+                 quantiles: np.ndarray | None = None):  # [len(closes), horizon, levels] from `engine.predict_batch(closes)` (float32 or float64; may be memory-mapped)
+        n = len(closes)
+        q = engine.predict_batch(closes, rows=None if every == 1 else range(0, n, every)) if quantiles is None else quantiles
+        if q.shape[0] != n: raise ValueError(f"{q.shape[0]} quantile rows for {n} closes")
+        self.idx, self.x, self.q, self.levels = closes.index, closes.to_numpy(np.float64), q, engine.levels
+        has = ~np.isnan(q).all(axis=tuple(range(1, q.ndim)))
+        self.src = np.maximum.accumulate(np.where(has, np.arange(n), -1))  # the latest bar <= t with a forecast (-1: none yet)
     def __call__(self, i: int, ts, close: float):
-        return self.preds[i]
+        j = self.src[i]
+        return None if j < 0 else TiRexPrediction(self.idx[j], float(self.x[j]), self.levels, np.asarray(self.q[j], dtype=np.float64))
 
 class FaultInjector:
     "Wrap a forecaster so that a seeded share of its calls raise (after the wrapped call, so engine state stays intact)."

@@ -130,7 +130,7 @@ class TiRexEngine:
                  horizon: int = 1,  # bars ahead to forecast
                  device: str = "auto", compile: bool = False,
                  cache_size: int = 4096,  # LRU entries (0 disables the cache)
-                 batch_size: int = 256,  # windows per model call in batch mode
+                 batch_size: int = 64,  # windows per model call in batch mode (any size gives the same numbers)
                  instrument: str = "default",  # default instrument key for streaming state and the cache
                  mode: str = DEFAULT_MODE,  # `full` (exact recompute) or `incremental` (carried states, approximate)
                  refresh: int = 32):  # incremental: uses of a phase between exact rebuilds (1 = every bar)
