@@ -8,7 +8,6 @@ Docs: https://sage-nb.github.io/sage_nb/nautilus.signals.html.md"""
 from __future__ import annotations
 import copy
 import math
-import numpy as np
 import pandas as pd
 from nautilus_trader.common.actor import Actor
 from nautilus_trader.common.config import ActorConfig
@@ -52,7 +51,7 @@ def tirex_forecaster(c: EnsembleSignalActorConfig):
     eng = shared_engine(c.model, c.context, c.horizon or cfg.tirex.horizon, cfg, reset=False)
     if c.forecast_closes:
         closes = read_closes(c.forecast_closes)
-        bf = batch_from_quantiles(eng, closes, np.load(c.forecast_quantiles)) if c.forecast_quantiles else BatchForecaster(eng, closes)
+        bf = batch_from_quantiles(eng, closes, c.forecast_quantiles) if c.forecast_quantiles else BatchForecaster(eng, closes)
         return CheckedBatch(bf, closes)
     key = f"{c.instrument_id}#signals"
     eng.reset(key)  # a fresh stream for this actor; other users of the engine keep theirs

@@ -186,7 +186,7 @@ def _decide(self: SAGEMetaStrategy, bar: Bar, u: RegimeUpdate, su: SignalUpdate 
         elif x != 0 or pos != 0: self.n_below_lot += 1  # the wanted change is less than one lot: skipped, and counted
     if self.config.record:
         self.decisions.append(ts, close, u.regime, u.uncertainty, live, e, self.policy.last_target, cur, tgt, pos, eq,
-                               self.indicator.run_length, self.indicator.persistence, *[self.w[m] for m in self.models])
+                              self.indicator.run_length, self.indicator.persistence, *[self.w[m] for m in self.models])
 
 @patch
 def _order(self: SAGEMetaStrategy, delta: float, ts: int):
